@@ -136,3 +136,8 @@ class InstanceRebootFailure(HypervisorError):
 
 class SpawnError(VirtDriverError):
     msg_fmt = "Failed to spawn instance %(instance_id)s: %(reason)s"
+
+
+class InstanceEventTimeout(VirtDriverError, TimeoutError):
+    msg_fmt = ("Timed out after %(timeout)ss waiting for %(events)s of "
+               "instance %(instance_id)s")

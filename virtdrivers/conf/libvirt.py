@@ -1,0 +1,70 @@
+"""``[libvirt]`` options (Nova's names and defaults)."""
+
+from oslo_config import cfg
+
+group = cfg.OptGroup('libvirt', title='libvirt driver options')
+
+opts = [
+    cfg.StrOpt('virt_type', default='kvm',
+               choices=[('kvm', 'QEMU with KVM acceleration'),
+                        ('qemu', 'QEMU without acceleration (TCG)'),
+                        ('xen', 'Xen through libxl'),
+                        ('parallels', 'Parallels / Virtuozzo (VMs and '
+                                      'containers)')],
+               help='The hypervisor libvirt manages on this host.'),
+    cfg.StrOpt('connection_uri', default='',
+               help="""
+libvirt URI to connect to. Empty chooses the URI of ``virt_type``
+(``qemu:///system``, ``xen:///system``, ``parallels:///system``).
+
+``test:///default`` is libvirt's in-process test driver: no daemon needed.
+"""),
+    cfg.StrOpt('images_type', default='default',
+               choices=[('raw', 'a full copy of the base image (same as flat)'),
+                        ('flat', 'a full copy of the base image'),
+                        ('qcow2', 'a qcow2 overlay over the cached base'),
+                        ('lvm', 'a logical volume in images_volume_group'),
+                        ('rbd', 'an RBD image in images_rbd_pool'),
+                        ('ploop', 'a ploop disk (Parallels/Virtuozzo)'),
+                        ('default', 'qcow2 if [DEFAULT] use_cow_images, '
+                                    'else flat')],
+               help='Storage of instance disks (an image backend).'),
+    cfg.StrOpt('images_volume_group',
+               help='LVM volume group for images_type=lvm.'),
+    cfg.BoolOpt('sparse_logical_volumes', default=False,
+                help='Create thin (sparse) logical volumes.'),
+    cfg.StrOpt('images_rbd_pool', default='rbd',
+               help='Ceph pool for images_type=rbd.'),
+    cfg.StrOpt('images_rbd_ceph_conf', default='',
+               help='ceph.conf to use; empty uses Ceph\'s default.'),
+    cfg.StrOpt('rbd_user', help='Ceph user (cephx) for RBD disks.'),
+    cfg.StrOpt('rbd_secret_uuid',
+               help='libvirt secret holding rbd_user\'s key.'),
+    cfg.StrOpt('hw_machine_type',
+               help='Default machine type (``pc``, ``q35``, ...); an image\'s '
+                    'hw_machine_type wins.'),
+    cfg.StrOpt('cpu_mode',
+               choices=['host-model', 'host-passthrough', 'custom', 'none'],
+               help='Guest CPU model policy; unset means host-model on kvm '
+                    'and none on qemu.'),
+    cfg.IntOpt('wait_soft_reboot_seconds', default=120, min=0,
+               help='Seconds to wait for a soft (ACPI) reboot before a hard '
+                    'one.'),
+    cfg.IntOpt('mem_stats_period_seconds', default=10, min=0,
+               help='Balloon statistics period; 0 disables them.'),
+    cfg.StrOpt('snapshot_image_format',
+               choices=['raw', 'qcow2', 'vmdk', 'vdi'],
+               help='Format of uploaded snapshots; unset keeps the disk\'s.'),
+    cfg.StrOpt('rescue_image_id',
+               help='Image to rescue instances with; unset uses the '
+                    'instance\'s own image.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return {group: opts}

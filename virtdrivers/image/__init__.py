@@ -1,0 +1,1 @@
+"""Images: the image service, safe format inspection and ``qemu-img``."""
