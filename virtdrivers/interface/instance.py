@@ -51,8 +51,8 @@ class InstanceInterface(InterfaceBase):
                 destroy_disks=True, destroy_secrets=True):
         """Stop *instance* and remove it (and its disks when *destroy_disks*).
 
-        Destroying an instance the driver does not know is not an error:
-        Nova calls it to clean up after failures.
+        :raises InstanceNotFound: the driver does not know *instance* (Nova's
+            compute manager treats that as already deleted).
         """
 
     @abc.abstractmethod
