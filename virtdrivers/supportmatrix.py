@@ -57,7 +57,7 @@ class Unavailable:
 class Matrix:
     """What :func:`collect` returns.
 
-    :ivar columns: :class:`Column` per driver setup, drivers in name order.
+    :ivar columns: :class:`Column` per driver setup, in driver order.
     :ivar rows: :class:`Row` per operation, in :data:`OPERATIONS` order.
     :ivar capability_rows: :class:`Row` per Nova capability key.
     :ivar unavailable: :class:`Unavailable` per driver that did not import.
@@ -149,15 +149,21 @@ def _driver_headers(columns):
     return names
 
 
+def _header_rows(corner, columns):
+    """The setup titles, under a row of driver names if any is shown."""
+    drivers = _driver_headers(columns)
+    titles = [corner] + [c.title for c in columns]
+    return [[''] + drivers, titles] if any(drivers) else [titles]
+
+
 def _text_table(corner, columns, rows):
-    grid = [[''] + _driver_headers(columns),
-            [corner] + [c.title for c in columns]]
-    grid += [[_label(row)] + list(row.cells) for row in rows]
+    header = _header_rows(corner, columns)
+    grid = header + [[_label(row)] + list(row.cells) for row in rows]
     widths = [max(len(line[i]) for line in grid) for i in range(len(grid[0]))]
     lines = ['  '.join(cell.ljust(width) for cell, width in zip(line, widths,
                                                                 strict=True))
              .rstrip() for line in grid]
-    lines.insert(2, '  '.join('-' * width for width in widths))
+    lines.insert(len(header), '  '.join('-' * width for width in widths))
     return lines
 
 
@@ -171,10 +177,10 @@ def as_text(matrix):
 
 
 def _rst_table(caption, corner, columns, rows):
-    lines = ['.. list-table:: %s' % caption, '   :header-rows: 2',
-             '   :stub-columns: 1', '']
-    grid = [[''] + _driver_headers(columns), [corner] + [c.title for c in columns]]
-    grid += [[_label(row)] + list(row.cells) for row in rows]
+    header = _header_rows(corner, columns)
+    lines = ['.. list-table:: %s' % caption,
+             '   :header-rows: %d' % len(header), '   :stub-columns: 1', '']
+    grid = header + [[_label(row)] + list(row.cells) for row in rows]
     for line in grid:
         first, *rest = (_rst_escape(cell) for cell in line)
         lines.append(('   * - %s' % first).rstrip())
@@ -187,8 +193,8 @@ def _rst_escape(text):
 
 
 def as_rst(matrix):
-    """reStructuredText: two ``list-table`` directives, the capability legend
-    and a note per unavailable driver."""
+    """reStructuredText: two ``list-table`` directives, a legend of the
+    operations and capability keys, and a note per unavailable driver."""
     if not matrix.columns:
         lines = ['No compute driver could be loaded.', '']
     else:
@@ -196,7 +202,12 @@ def as_rst(matrix):
                            matrix.rows)
         lines += _rst_table("Nova's capability keys", 'Capability',
                             matrix.columns, matrix.capability_rows)
-    lines += ['Capability keys:', '']
+    lines += ['Operations and the driver methods they cover:', '']
+    for op in caps.OPERATIONS:
+        methods = ', '.join('``%s``' % m for m in op.methods)
+        lines += ['%s (``%s``)' % (_rst_escape(op.title), op.name),
+                  '   %s' % (methods or 'a feature of another call')]
+    lines += ['', 'Capability keys:', '']
     for key, meaning in caps.CAPABILITY_DOCS.items():
         lines += ['``%s``' % key, '   %s' % _rst_escape(meaning)]
     lines.append('')

@@ -147,6 +147,14 @@ class TestRenderers(testtools.TestCase):
         pause = next(line for line in lines if line.startswith('Pause'))
         self.assertEqual('no', pause[offset:].strip())
 
+    def test_driver_row_only_when_it_says_something(self):
+        # One driver with one column named after itself: one header row.
+        matrix = supportmatrix.collect(drivers={'onesetup': OneSetupDriver})
+        text = supportmatrix.as_text(matrix)
+        self.assertTrue(text.startswith('Operation '), text[:80])
+        self.assertIn(':header-rows: 1', supportmatrix.as_rst(matrix))
+        self.assertIn(':header-rows: 2', supportmatrix.as_rst(self.matrix))
+
     def test_rst(self):
         out = supportmatrix.as_rst(self.matrix)
         self._assert_has_everything(out)
