@@ -66,7 +66,7 @@ def cmd_support_matrix(conf):
     matrix = supportmatrix.collect()
     render = {'text': supportmatrix.as_text, 'rst': supportmatrix.as_rst,
               'json': supportmatrix.as_json}[conf.command.format]
-    print(render(matrix))
+    sys.stdout.write(render(matrix))
     return 0
 
 

@@ -47,6 +47,7 @@ class NetworkInterface(InterfaceBase):
         return instance.get('host')
 
     def manages_network_binding_host_id(self):
+        """True when the driver, not Nova, chooses the binding host."""
         return False
 
 
@@ -80,9 +81,11 @@ class HostInterface(InterfaceBase):
                 for name in self.get_available_nodes(refresh=refresh)}
 
     def node_is_available(self, nodename):
+        """True when *nodename* is one of this driver's nodes."""
         return nodename in self.get_available_nodes()
 
     def is_node_deleted(self, nodename):
+        """True when *nodename* is gone for good (Ironic); never here."""
         return False
 
     def capabilities_as_traits(self):

@@ -145,6 +145,7 @@ class InstanceInterface(InterfaceBase):
         """Return the uuids of this host's instances."""
 
     def get_num_instances(self):
+        """How many instances this host has."""
         return len(self.list_instances())
 
     def instance_exists(self, instance):
