@@ -23,11 +23,18 @@ glance_opts = [
                 help='Glance endpoints (``http(s)://host:port``), tried in '
                      'order.'),
     cfg.IntOpt('num_retries', default=3, min=0,
-               help='Retries of a failed download, each on the next server.'),
+               help='Retries of a failed request (connection error, broken '
+                    'download, 5xx answer), each on the next server.'),
     cfg.IntOpt('timeout', default=60, min=1,
                help='Seconds a Glance request may stay silent.'),
     cfg.StrOpt('auth_token', secret=True,
                help='Keystone token sent as X-Auth-Token (never logged).'),
+    cfg.StrOpt('cafile',
+               help='CA bundle that verifies https api_servers; the '
+                    'system\'s trusted CAs when unset.'),
+    cfg.BoolOpt('insecure', default=False,
+                help='Do not verify the certificate of https api_servers.\n\n'
+                     'Related options: cafile'),
 ]
 
 

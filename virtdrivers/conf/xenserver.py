@@ -8,7 +8,7 @@ opts = [
     cfg.URIOpt('connection_url',
                help='URL of the XAPI pool master, e.g. https://<address>.'),
     cfg.StrOpt('connection_username', default='root',
-               help='XAPI user name.'),
+               help='User name for the XAPI login session.'),
     cfg.StrOpt('connection_password', secret=True,
                help='XAPI password (never logged).'),
     cfg.IntOpt('connection_concurrent', default=5, min=1,

@@ -35,5 +35,8 @@ class EntryPoints(fixtures.Fixture):
             with open(os.path.join(path, name + '.py'), 'w') as f:
                 f.write(source)
         self.useFixture(fixtures.MonkeyPatch('sys.path', [path] + sys.path))
+        # stevedore caches entry points per namespace for the process.
+        self.useFixture(fixtures.MonkeyPatch(
+            'stevedore.extension.ExtensionManager.ENTRY_POINT_CACHE', {}))
         for name in self.modules:
             self.addCleanup(sys.modules.pop, name, None)
