@@ -156,10 +156,6 @@ def main(argv=None):
         'command', title='commands', handler=_add_commands))
     conf(sys.argv[1:] if argv is None else argv, project='virtdrivers')
     logging.setup(conf, 'virtdrivers')
-    if not conf.command.name:
-        print('virtdrivers: a command is required: drivers, check-config, '
-              'smoke or support-matrix (see --help)', file=sys.stderr)
-        return 2
     return conf.command.func(conf)
 
 
