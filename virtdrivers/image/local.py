@@ -19,6 +19,10 @@ from virtdrivers.image import api
 
 _CHUNK = 1024 * 1024
 _HASH_ALGO = 'sha512'
+# Fields the store computes or owns; update() leaves them alone, as Glance
+# refuses to let a client set them.
+_READ_ONLY = frozenset(('id', 'status', 'size', 'checksum', 'os_hash_algo',
+                        'os_hash_value'))
 
 
 def _valid_id(image_id):
@@ -80,24 +84,34 @@ class LocalImageStore(api.ImageService):
                 image_id=image_id, reason='image is %s, not active'
                 % record.get('status'))
         data, _meta = self._paths(image_id)
+        # Copy beside dst_path and rename once verified, so dst_path never
+        # holds partial or unverified data.
+        tmp = '%s.%s.part' % (dst_path, uuid.uuid4().hex[:12])
         try:
-            shutil.copyfile(data, dst_path)
-            size, md5, sha = hash_file(dst_path)
+            shutil.copyfile(data, tmp)
+            size, md5, sha = hash_file(tmp)
+            if record.get('os_hash_value') not in (None, sha) or \
+                    record.get('checksum') not in (None, md5):
+                raise exception.ImageDownloadError(
+                    image_id=image_id, reason='checksum mismatch: the stored '
+                    'data does not match its recorded hash')
+            os.replace(tmp, dst_path)
         except OSError as err:
-            _remove(dst_path)
+            _remove(tmp)
             raise exception.ImageDownloadError(image_id=image_id,
                                                reason=str(err)) from err
-        if record.get('os_hash_value') not in (None, sha) or \
-                record.get('checksum') not in (None, md5):
-            _remove(dst_path)
-            raise exception.ImageDownloadError(
-                image_id=image_id, reason='checksum mismatch: the stored data '
-                'does not match its recorded hash')
+        except BaseException:
+            _remove(tmp)
+            raise
         return size
 
     def create(self, context, metadata, data_path=None):
         metadata = dict(metadata)
         image_id = str(metadata.pop('id', None) or uuid.uuid4())
+        if not _valid_id(image_id):
+            raise exception.InvalidInput(
+                reason='image id %r is not a uuid' % image_id)
+        _check_readable(data_path)
         with self._lock:
             if os.path.exists(self._paths(image_id)[1]):
                 raise exception.InvalidInput(
@@ -110,11 +124,13 @@ class LocalImageStore(api.ImageService):
         return objects.ImageMeta.from_dict(record)
 
     def update(self, context, image_id, metadata, data_path=None):
+        _check_readable(data_path)
         with self._lock:
             record = self._read(image_id)
             props = dict(record.get('properties') or {})
             props.update(metadata.get('properties') or {})
-            record.update({k: v for k, v in metadata.items() if k != 'properties'})
+            record.update({k: v for k, v in metadata.items()
+                           if k != 'properties' and k not in _READ_ONLY})
             record['properties'] = props
             if data_path is not None:
                 self._upload(record, data_path)
@@ -148,7 +164,25 @@ class LocalImageStore(api.ImageService):
     def list(self, context):
         names = sorted(n[:-5] for n in os.listdir(self.directory)
                        if n.endswith('.json') and _valid_id(n[:-5]))
-        return [self.show(context, name) for name in names]
+        images = []
+        for name in names:
+            try:
+                images.append(self.show(context, name))
+            except exception.ImageNotFound:
+                continue  # deleted since listdir()
+        return images
+
+
+def _check_readable(data_path):
+    if data_path is None:
+        return
+    try:
+        with open(data_path, 'rb'):
+            pass
+    except OSError as err:
+        raise exception.InvalidInput(
+            reason='image data %s cannot be read: %s' % (data_path, err)
+        ) from err
 
 
 def _remove(path):
