@@ -39,10 +39,12 @@ glance_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
-    conf.register_group(glance_group)
-    conf.register_opts(glance_opts, group=glance_group)
+    # A fresh OptGroup per ConfigOpts: a shared one would share its
+    # options' overrides between configurations.
+    conf.register_group(cfg.OptGroup(group.name, title=group.title))
+    conf.register_opts(opts, group=group.name)
+    conf.register_group(cfg.OptGroup(glance_group.name, title=glance_group.title))
+    conf.register_opts(glance_opts, group=glance_group.name)
 
 
 def list_opts():

@@ -29,8 +29,10 @@ access to the host's disks are refused.
 
 
 def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
+    # A fresh OptGroup per ConfigOpts: a shared one would share its
+    # options' overrides between configurations.
+    conf.register_group(cfg.OptGroup(group.name, title=group.title))
+    conf.register_opts(opts, group=group.name)
 
 
 def list_opts():

@@ -52,6 +52,13 @@ class TestConf(testtools.TestCase):
         self.assertEqual('$state_path/instances',
                          vconf.default.opts[4].default)
 
+    def test_overrides_do_not_leak_between_configurations(self):
+        first, second = self.load(''), self.load('')
+        first.set_override('virt_type', 'qemu', group='libvirt')
+        first.set_override('manager_interval', 5, group='image_cache')
+        self.assertEqual('kvm', second.libvirt.virt_type)
+        self.assertEqual(2400, second.image_cache.manager_interval)
+
     def test_unknown_virt_type_fails_at_load_naming_it(self):
         conf = self.load('[libvirt]\nvirt_type = amiga\n')
         err = self.assertRaises(cfg.ConfigFileValueError, vconf.validate, conf)
