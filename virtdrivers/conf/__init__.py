@@ -7,6 +7,7 @@ frozen settings object and passes that down.
 from oslo_config import cfg
 from oslo_log import log
 
+from virtdrivers.conf import console
 from virtdrivers.conf import default
 from virtdrivers.conf import image_cache
 from virtdrivers.conf import image_store
@@ -14,7 +15,8 @@ from virtdrivers.conf import libvirt
 from virtdrivers.conf import powervm
 from virtdrivers.conf import xenserver
 
-MODULES = (default, libvirt, image_cache, image_store, xenserver, powervm)
+MODULES = (default, libvirt, image_cache, image_store, console, xenserver,
+           powervm)
 
 CONF = cfg.CONF
 

@@ -74,6 +74,8 @@ Only used when ``[libvirt] images_type`` is ``default``: True chooses
                  help='Memory over-commit ratio reported for a new node.'),
     cfg.FloatOpt('initial_disk_allocation_ratio', default=1.0, min=0.0,
                  help='Disk over-commit ratio reported for a new node.'),
+    cfg.IntOpt('max_concurrent_builds', default=10, min=0,
+               help='Spawns run at once; 0 means unlimited.'),
     cfg.IntOpt('max_concurrent_disk_ops', default=0, min=0,
                help='Concurrent image downloads, conversions and snapshot '
                     'extractions; 0 means unlimited.'),

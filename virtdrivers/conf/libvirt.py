@@ -55,6 +55,13 @@ libvirt URI to connect to. Empty chooses the URI of ``virt_type``
     cfg.StrOpt('snapshot_image_format',
                choices=['raw', 'qcow2', 'vmdk', 'vdi'],
                help='Format of uploaded snapshots; unset keeps the disk\'s.'),
+    cfg.DictOpt('disk_cachemodes', default={},
+                help='Cache mode per disk source type, e.g. '
+                     '``file:writeback,network:writeback``; unset uses '
+                     'libvirt\'s default.'),
+    cfg.IntOpt('max_console_log_bytes', default=100 * 1024, min=1024,
+               help='get_console_output returns at most this many bytes '
+                    '(the end of the serial console log).'),
     cfg.StrOpt('rescue_image_id',
                help='Image to rescue instances with; unset uses the '
                     'instance\'s own image.'),
