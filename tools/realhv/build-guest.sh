@@ -57,8 +57,10 @@ kernel_pkg() {
   apt-cache depends linux-image-cloud-amd64 2>/dev/null |
     awk '/Depends: linux-image-[0-9]/{print $2; exit}'
 }
-pkg_version() {
-  apt-cache show --no-all-versions "$1" 2>/dev/null | awk '/^Version:/{print $2; exit}'
+# "name version" per line; one apt-cache call, as each one parses all package lists
+pkg_versions() {
+  apt-cache show --no-all-versions "$@" 2>/dev/null |
+    awk '/^Package:/{p=$2} /^Version:/{print p, $2}'
 }
 
 KPKG=$(kernel_pkg)
@@ -69,10 +71,9 @@ if [ -z "$KPKG" ]; then
 fi
 # The artifacts are not byte-reproducible (cpio inode numbers, FAT serial), so the cache
 # is keyed on what goes into them.
-STAMP="kernel=$KPKG $(pkg_version "$KPKG")
-busybox-static=$(pkg_version busybox-static)
-syslinux=$(dpkg-query -W -f '${Version}' syslinux 2>/dev/null || echo '?')
-script=$(sha256sum "$SELF" | cut -d' ' -f1)"
+STAMP="$(pkg_versions "$KPKG" busybox-static)
+syslinux $(dpkg-query -W -f '${Version}' syslinux 2>/dev/null || echo '?')
+script $(sha256sum "$SELF" | cut -d' ' -f1)"
 ARTIFACTS="vmlinuz initrd.img disk.raw disk.qcow2"
 
 cached=1

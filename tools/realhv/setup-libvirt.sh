@@ -92,13 +92,14 @@ EOF
     /var/log/libvirt/qemu /var/cache/libvirt
   ts "qemu.conf written"
 
-  # The daemons keep no handle on our stdout: a caller capturing it would never see EOF.
+  # The daemons must keep neither our stdout (a caller capturing it would never see
+  # EOF) nor fd 9 (they would hold the setup lock for their whole life).
   local errlog=/var/log/libvirt/realhv-daemons.log
   if ! { [ -f /var/run/virtlogd.pid ] && kill -0 "$(cat /var/run/virtlogd.pid)" 2>/dev/null; }; then
-    virtlogd -d </dev/null >>"$errlog" 2>&1
+    virtlogd -d </dev/null >>"$errlog" 2>&1 9>&-
   fi
   if ! { [ -f /var/run/libvirtd.pid ] && kill -0 "$(cat /var/run/libvirtd.pid)" 2>/dev/null; }; then
-    libvirtd -d </dev/null >>"$errlog" 2>&1
+    libvirtd -d </dev/null >>"$errlog" 2>&1 9>&-
   fi
   # The socket appears before the daemon is ready; a cold start probes QEMU for ~8 s.
   local i
