@@ -150,6 +150,7 @@ class LifecycleDispatcher:
 
     def start(self):
         if self._thread is None or not self._thread.is_alive():
+            self._drain()
             self._thread = threading.Thread(
                 target=self._run, name="libvirt-event-dispatch", daemon=True)
             self._thread.start()
@@ -164,10 +165,24 @@ class LifecycleDispatcher:
             # A listener may clean up its Host from within the callback.
             if thread is not threading.current_thread():
                 thread.join(timeout)
+        self._drain()
+
+    def _drain(self):
+        # Queued events hold virDomain objects, and each of those its
+        # connection: drop them rather than keep a closed connection alive.
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
 
     def put(self, domain, event, detail):
-        """Queue a raw event; called in the libvirt loop thread, never blocks."""
-        self._queue.put((domain, event, detail))
+        """Queue a raw event; called in the libvirt loop thread, never blocks.
+
+        Events are dropped while the dispatcher is stopped.
+        """
+        if self._thread is not None:
+            self._queue.put((domain, event, detail))
 
     def _run(self):
         while True:

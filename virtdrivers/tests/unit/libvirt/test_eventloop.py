@@ -164,8 +164,12 @@ class TestLifecycleDispatcher(testtools.TestCase):
         self.assertEqual(events.EVENT_LIFECYCLE_STOPPED,
                          self.next_event().transition)
 
-    def test_stop_ends_the_thread(self):
+    def test_stop_ends_the_thread_and_drops_later_events(self):
         dispatcher = self.dispatcher()
         thread = dispatcher._thread
         dispatcher.stop()
         self.assertFalse(thread.is_alive())
+        dispatcher.put(FakeDomain("u1"), libvirt.VIR_DOMAIN_EVENT_STARTED, 0)
+        dispatcher.start()
+        dispatcher.put(FakeDomain("u2"), libvirt.VIR_DOMAIN_EVENT_STARTED, 0)
+        self.assertEqual("u2", self.next_event().uuid)
