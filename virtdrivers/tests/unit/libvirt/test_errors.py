@@ -7,6 +7,7 @@ removes them again (:class:`TestDriverCase`).
 """
 
 import contextlib
+import gc
 import uuid
 
 import fixtures
@@ -49,6 +50,10 @@ class TestDriverCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
+        # Runs last: a virDomain kept alive by a reference cycle (a caught
+        # exception's traceback) keeps its connection, and so the shared
+        # test:///default state, alive into the next test.
+        self.addCleanup(gc.collect)
         quiet_libvirt(self)
         self.logger = self.useFixture(fixtures.FakeLogger(level="DEBUG"))
         self.conn = libvirt.open(URI)
