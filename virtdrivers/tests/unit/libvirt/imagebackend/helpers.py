@@ -1,0 +1,145 @@
+"""What the image cache and backend tests share: real images, a real
+LocalImageStore, an image service wrapper that counts downloads, a tmpfs."""
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import fixtures
+
+from virtdrivers.image import api
+from virtdrivers.image import local
+
+MiB = 1024 * 1024
+QEMU_IMG = shutil.which('qemu-img')
+MARKER = b'virtdrivers-marker'
+MARKER_OFFSET = 3 * MiB + 17
+
+
+def qemu_img(*args):
+    return subprocess.run((QEMU_IMG,) + args, check=True,
+                          capture_output=True).stdout
+
+
+def qemu_info(path, fmt=None):
+    """Real ``qemu-img info`` (tests may probe; the code may not)."""
+    args = ['info', '--output=json', '--force-share']
+    if fmt:
+        args += ['-f', fmt]
+    return json.loads(qemu_img(*args, path))
+
+
+def write_raw(path, size=8 * MiB, marker=MARKER, offset=MARKER_OFFSET):
+    """A sparse raw image with *marker* at *offset*."""
+    with open(path, 'wb') as f:
+        f.truncate(size)
+        f.seek(offset)
+        f.write(marker)
+    return path
+
+
+def read_at(path, offset=MARKER_OFFSET, length=None):
+    with open(path, 'rb') as f:
+        f.seek(offset)
+        return f.read(len(MARKER) if length is None else length)
+
+
+def listing(directory):
+    """Every entry under *directory*, recursively, relative to it."""
+    found = []
+    for root, dirs, files in os.walk(directory):
+        for name in dirs + files:
+            found.append(os.path.relpath(os.path.join(root, name), directory))
+    return sorted(found)
+
+
+class CountingImageService(api.ImageService):
+    """Delegates to a real image service, counting downloads (and how many
+    ran at once); *delay* widens the window a race would need."""
+
+    def __init__(self, inner, delay=0.0):
+        self.inner = inner
+        self.delay = delay
+        self.downloads = 0
+        self.running = 0
+        self.max_running = 0
+        self._lock = threading.Lock()
+
+    def download(self, context, image_id, dst_path):
+        with self._lock:
+            self.downloads += 1
+            self.running += 1
+            self.max_running = max(self.max_running, self.running)
+        try:
+            time.sleep(self.delay)
+            return self.inner.download(context, image_id, dst_path)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+    def show(self, context, image_id):
+        return self.inner.show(context, image_id)
+
+    def create(self, context, metadata, data_path=None):
+        return self.inner.create(context, metadata, data_path)
+
+    def update(self, context, image_id, metadata, data_path=None):
+        return self.inner.update(context, image_id, metadata, data_path)
+
+    def delete(self, context, image_id):
+        return self.inner.delete(context, image_id)
+
+    def list(self, context):
+        return self.inner.list(context)
+
+
+class ImageStore(fixtures.Fixture):
+    """A real LocalImageStore in a temporary directory, and image makers."""
+
+    def _setUp(self):
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.store = local.LocalImageStore(os.path.join(self.tmp, 'store'))
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def upload(self, data_path, disk_format):
+        return self.store.create(None, {'name': os.path.basename(data_path),
+                                        'disk_format': disk_format,
+                                        'container_format': 'bare'},
+                                 data_path=data_path)
+
+    def raw_image(self, size=8 * MiB):
+        return self.upload(write_raw(self.path('raw-%d.img' % size), size),
+                           'raw')
+
+    def qcow2_image(self, size=8 * MiB, compressed=False):
+        raw = write_raw(self.path('src.raw'), size)
+        dst = self.path('img.qcow2')
+        qemu_img('convert', '-q', '-f', 'raw', '-O', 'qcow2',
+                 *(('-c',) if compressed else ()), raw, dst)
+        return self.upload(dst, 'qcow2')
+
+    def data_path(self, image):
+        return os.path.join(self.store.directory, image.id)
+
+
+class Tmpfs(fixtures.Fixture):
+    """A small tmpfs mounted on a new directory (needs root)."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def _setUp(self):
+        self.path = self.useFixture(fixtures.TempDir()).path
+        subprocess.run(('mount', '-t', 'tmpfs', '-o', 'size=%d' % self.size,
+                        'tmpfs', self.path), check=True, capture_output=True)
+        self.addCleanup(subprocess.run, ('umount', self.path), check=True)
+
+
+def can_mount():
+    return os.geteuid() == 0 and shutil.which('mount') is not None
