@@ -120,7 +120,7 @@ fi
 # A KVM probe boot: a usable /dev/kvm is not proof that a guest boots (kvm_pvm).
 kvm_boots() {
   local cache=${REALHV_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/virtdrivers-realhv}
-  local tmo=${REALHV_KVM_PROBE_TIMEOUT:-30} dir name ok=1 i
+  local end=$((SECONDS + ${REALHV_KVM_PROBE_TIMEOUT:-30})) dir name ok=1
   "$HERE/build-guest.sh" "$cache" >/dev/null || return 1
   dir=$(mktemp -d)
   name=realhv-kvmprobe-$$
@@ -140,7 +140,7 @@ kvm_boots() {
 </domain>
 EOF
   if virsh -q -c "$URI" create "$dir/probe.xml" >/dev/null 2>&1; then
-    for i in $(seq 1 $((tmo * 5))); do
+    while [ $SECONDS -lt $end ]; do
       if grep -q REALHV-BOOT-OK "$dir/console.log" 2>/dev/null; then ok=0; break; fi
       virsh -q -c "$URI" domstate "$name" 2>/dev/null | grep -q running || break
       sleep 0.2
