@@ -1,0 +1,429 @@
+"""Fixtures for tests against a real libvirtd + QEMU (``virtdrivers/tests/realhv``).
+
+The heavy lifting is done by two scripts in ``tools/realhv`` (a source checkout is
+needed): ``setup-libvirt.sh`` installs and starts libvirtd + virtlogd + QEMU
+without systemd and picks the domain type, ``build-guest.sh`` builds a tiny guest
+from Debian packages. Both run at most once per test process and are safe to run
+from several test processes at once.
+
+A test that cannot have a real hypervisor (not root, no apt, libvirtd does not
+start) skips with a one-line reason::
+
+    hv = realhv.use_or_skip(self, realhv.RealLibvirtFixture())
+    guest = realhv.use_or_skip(self, realhv.GuestImageFixture())
+    conn = hv.connect()
+
+Environment:
+
+``REALHV_SKIP_APT=1``
+    never run apt-get; missing packages make the tests skip.
+``REALHV_CACHE_DIR``
+    where the guest is built and cached (default
+    ``$XDG_CACHE_HOME/virtdrivers-realhv``, else ``~/.cache/virtdrivers-realhv``).
+``REALHV_TOOLS_DIR``
+    directory holding the two scripts (default: ``tools/realhv`` of this checkout).
+``REALHV_REQUIRE=1``
+    fail instead of skipping when the real hypervisor is unavailable (CI jobs
+    that exist to run these tests).
+``REALHV_BOOT_TIMEOUT``
+    seconds a guest may take to print its boot marker (default 120; TCG takes ~5).
+
+``setup-libvirt.sh`` reads more (``REALHV_VIRT_TYPE``, ``REALHV_EXTRA_PKGS``, ...);
+see its header.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterable
+
+import fixtures
+import testtools.content
+
+#: Guest console markers (``tools/realhv/build-guest.sh``).
+BOOT_MARKER = "REALHV-BOOT-OK"
+ALIVE_MARKER = "REALHV-ALIVE"
+DISKS_CHANGED_MARKER = "REALHV-DISKS-CHANGED"
+POWERBUTTON_MARKER = "REALHV-POWERBUTTON"
+#: Kernel argument making the guest ignore ACPI shutdown/reboot requests.
+NOACPID_ARG = "realhv_noacpid"
+#: Kernel command line the disk images boot with.
+GUEST_CMDLINE = "console=ttyS0 quiet"
+#: Below this the guest kernel does not boot (64 MiB prints nothing).
+MIN_MEMORY_MIB = 96
+#: Seconds between two ``REALHV-ALIVE`` lines.
+ALIVE_PERIOD = 5
+
+SETUP_TIMEOUT = 1800  # a fresh machine downloads ~80 MB of packages
+BUILD_TIMEOUT = 600
+
+_REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+class RealHVUnavailable(Exception):
+    """The real hypervisor cannot be had here; ``str()`` is a one-line reason."""
+
+
+def tools_dir() -> pathlib.Path:
+    """Directory of ``setup-libvirt.sh`` and ``build-guest.sh``."""
+    override = os.environ.get("REALHV_TOOLS_DIR")
+    return pathlib.Path(override) if override else _REPO_ROOT / "tools" / "realhv"
+
+
+def default_cache_dir() -> pathlib.Path:
+    """``REALHV_CACHE_DIR``, else ``$XDG_CACHE_HOME`` or ``~/.cache``, + subdir."""
+    override = os.environ.get("REALHV_CACHE_DIR")
+    if override:
+        return pathlib.Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return pathlib.Path(base) / "virtdrivers-realhv"
+
+
+def _run_tool(name: str, args: list[str], timeout: int) -> str:
+    """Run a tools/realhv script; its combined output, or RealHVUnavailable."""
+    script = tools_dir() / name
+    if not script.is_file():
+        raise RealHVUnavailable(
+            f"{name} not found in {script.parent} (needs a source checkout "
+            "or REALHV_TOOLS_DIR)")
+    try:
+        proc = subprocess.run(
+            ["bash", str(script), *args], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RealHVUnavailable(f"{name} did not finish in {timeout} s")
+    if proc.returncode != 0:
+        lines = [line for line in proc.stdout.splitlines() if line.strip()]
+        last = lines[-1] if lines else "no output"
+        raise RealHVUnavailable(f"{name} failed (exit {proc.returncode}): {last}")
+    return proc.stdout
+
+
+class _Once:
+    """Run a function once per process and key; replay its result or error."""
+
+    def __init__(self, func: Callable[..., object]):
+        self._func = func
+        self._lock = threading.Lock()
+        self._results: dict[object, tuple[bool, object]] = {}
+
+    def __call__(self, key: object = None):
+        with self._lock:
+            if key not in self._results:
+                try:
+                    self._results[key] = (True, self._func(key))
+                except RealHVUnavailable as err:
+                    self._results[key] = (False, err)
+            ok, value = self._results[key]
+        if not ok:
+            raise value
+        return value
+
+
+def _setup_libvirt(_key: object) -> tuple[str, str]:
+    if os.geteuid() != 0:
+        raise RealHVUnavailable(
+            f"real hypervisor tests need root (running as uid {os.geteuid()})")
+    output = _run_tool("setup-libvirt.sh", [], SETUP_TIMEOUT)
+    for line in reversed(output.splitlines()):
+        if line.startswith("REALHV_VIRT_TYPE="):
+            return line.partition("=")[2].strip(), output
+    raise RealHVUnavailable("setup-libvirt.sh printed no REALHV_VIRT_TYPE")
+
+
+def _build_guest(cache_dir: object) -> str:
+    return _run_tool("build-guest.sh", [str(cache_dir)], BUILD_TIMEOUT)
+
+
+_setup_libvirt_once = _Once(_setup_libvirt)
+_build_guest_once = _Once(_build_guest)
+
+
+def skip_reason() -> str | None:
+    """Why the real libvirtd is unavailable, or None when it answers.
+
+    Runs ``setup-libvirt.sh`` (once per process) to find out.
+    """
+    try:
+        _setup_libvirt_once()
+    except RealHVUnavailable as err:
+        return str(err)
+    return None
+
+
+def use_or_skip(test, fixture: fixtures.Fixture):
+    """``test.useFixture(fixture)``, skipping the test if it is unavailable.
+
+    fixtures wraps errors raised in ``_setUp`` in ``MultipleExceptions``, so a
+    skip raised there would be reported as an error; this unwraps it. With
+    ``REALHV_REQUIRE=1`` the test fails instead of skipping.
+    """
+    try:
+        return test.useFixture(fixture)
+    except fixtures.MultipleExceptions as exc:
+        first = exc.args[0][1]
+        if not isinstance(first, RealHVUnavailable):
+            raise
+        reason = str(first)
+    if os.environ.get("REALHV_REQUIRE"):
+        test.fail(f"REALHV_REQUIRE is set but: {reason}")
+    test.skipTest(reason)
+
+
+class RealLibvirtFixture(fixtures.Fixture):
+    """A running libvirtd + virtlogd + QEMU on ``qemu:///system``.
+
+    Attributes after setUp: ``uri``, ``virt_type`` (``'qemu'`` for TCG, or
+    ``'kvm'`` only when a KVM guest really boots), ``setup_log`` (the script's
+    output with per-step timings, also added as the ``setup-libvirt`` detail).
+
+    :raises RealHVUnavailable: (wrapped by fixtures) not root, no apt, or
+        libvirtd does not start; see :func:`use_or_skip`.
+    """
+
+    uri = "qemu:///system"
+
+    def _setUp(self):
+        self.virt_type, self.setup_log = _setup_libvirt_once()
+        self.addDetail("setup-libvirt", testtools.content.text_content(self.setup_log))
+
+    def connect(self):
+        """A new read-write connection, closed when the fixture is cleaned up."""
+        import libvirt  # only tests that need a real hypervisor load it
+
+        conn = libvirt.open(self.uri)
+        self.addCleanup(conn.close)
+        return conn
+
+
+class GuestImageFixture(fixtures.Fixture):
+    """The tiny guest of ``tools/realhv/build-guest.sh``, built or reused.
+
+    :param cache_dir: where to build and cache it; default
+        :func:`default_cache_dir`. The files there are shared between tests and
+        runs: copy a disk before booting it writable (or use ``<readonly/>``).
+
+    Attributes after setUp: ``dir``, ``kernel``, ``initrd``, ``disk_raw``,
+    ``disk_qcow2`` (absolute path strings), ``stamp`` (package versions built
+    from), ``cmdline`` (what the disks boot with), the markers
+    ``boot_marker``, ``alive_marker``, ``disks_changed_marker``,
+    ``poweroff_marker``, ``noacpid_arg``, ``min_memory_mib``, ``alive_period``
+    and ``boot_timeout`` (seconds; ``REALHV_BOOT_TIMEOUT``, default 120).
+    """
+
+    boot_marker = BOOT_MARKER
+    alive_marker = ALIVE_MARKER
+    disks_changed_marker = DISKS_CHANGED_MARKER
+    poweroff_marker = POWERBUTTON_MARKER
+    noacpid_arg = NOACPID_ARG
+    cmdline = GUEST_CMDLINE
+    min_memory_mib = MIN_MEMORY_MIB
+    alive_period = ALIVE_PERIOD
+
+    def __init__(self, cache_dir: str | os.PathLike | None = None):
+        super().__init__()
+        self._cache_dir = cache_dir
+
+    def _setUp(self):
+        path = pathlib.Path(self._cache_dir or default_cache_dir()).absolute()
+        log = _build_guest_once(path)
+        self.addDetail("build-guest", testtools.content.text_content(log))
+        self.dir = str(path)
+        self.kernel = str(path / "vmlinuz")
+        self.initrd = str(path / "initrd.img")
+        self.disk_raw = str(path / "disk.raw")
+        self.disk_qcow2 = str(path / "disk.qcow2")
+        self.stamp = (path / "stamp").read_text()
+        self.boot_timeout = float(os.environ.get("REALHV_BOOT_TIMEOUT") or 120)
+
+
+@dataclasses.dataclass(frozen=True)
+class MarkerMatch:
+    """Where a marker was found: ``text[start:end]`` is its whole line."""
+
+    start: int
+    end: int
+    line: str
+
+
+class MarkerTimeout(AssertionError):
+    """The marker did not show up in time; the message ends with the console tail."""
+
+
+def log_reader(path: str | os.PathLike) -> Callable[[], str]:
+    """A ``read_console`` for :func:`wait_for_marker` over a console log file.
+
+    The file may not exist yet (virtlogd creates it when the domain starts).
+    """
+
+    def read() -> str:
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    return read
+
+
+def wait_for_marker(read_console: Callable[[], str | bytes], marker: str,
+                    timeout: float, after_offset: int = 0,
+                    interval: float = 0.2,
+                    check: Callable[[], None] | None = None) -> MarkerMatch:
+    """Poll ``read_console()`` until ``marker`` appears at or after an offset.
+
+    :param read_console: returns the whole console output so far (str or bytes).
+    :param after_offset: ignore output before this offset; pass a previous
+        match's ``end`` to wait for the next occurrence.
+    :param check: called between polls; may raise to stop early (for example
+        when the domain is no longer running).
+    :returns: a :class:`MarkerMatch`; ``line`` is the full line once complete.
+    :raises MarkerTimeout: after ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    text = ""
+    while True:
+        text = read_console()
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        start = text.find(marker, after_offset)
+        if start >= 0:
+            line_start = text.rfind("\n", 0, start) + 1
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            return MarkerMatch(line_start, end, text[line_start:end].rstrip("\r"))
+        if time.monotonic() >= deadline:
+            tail = text[after_offset:][-600:]
+            raise MarkerTimeout(
+                f"{marker!r} not seen within {timeout} s; console tail:\n{tail}")
+        if check is not None:
+            check()
+        time.sleep(interval)
+
+
+def wait_for_domain_state(dom, state: int, timeout: float,
+                          interval: float = 0.1) -> float:
+    """Poll ``dom.state()`` until it is ``state`` (a ``VIR_DOMAIN_*`` value).
+
+    :returns: the seconds it took.
+    :raises AssertionError: after ``timeout`` seconds, naming the last state.
+    """
+    start = time.monotonic()
+    while True:
+        current = dom.state()[0]
+        if current == state:
+            return time.monotonic() - start
+        if time.monotonic() - start >= timeout:
+            raise AssertionError(
+                f"domain {dom.name()} in state {current}, not {state}, "
+                f"after {timeout} s")
+        time.sleep(interval)
+
+
+def cleanup_domain(conn, name: str) -> None:
+    """Destroy and undefine a domain if it exists (for ``addCleanup``)."""
+    import libvirt
+
+    # Not lookupByName: its "not found" is printed to stderr by libvirt.
+    found = [d for d in conn.listAllDomains(0) if d.name() == name]
+    if not found:
+        return
+    dom = found[0]
+    try:
+        if dom.isActive():
+            dom.destroy()
+        if dom.isPersistent():
+            dom.undefineFlags(
+                libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+    except libvirt.libvirtError as err:
+        # A transient domain vanishes on destroy; anything else is worth seeing.
+        if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+            raise
+
+
+@dataclasses.dataclass(frozen=True)
+class HostState:
+    """What a test can leave behind on a host; see :func:`snapshot_state`."""
+
+    domains: frozenset[str]
+    pools: frozenset[str]
+    volumes: frozenset[str]  # "pool/volume"
+    files: frozenset[str]  # absolute paths, directories included
+
+    def new_since(self, before: HostState) -> list[str]:
+        """Sorted descriptions of what exists now but did not in ``before``."""
+        return sorted(
+            [f"domain {d}" for d in self.domains - before.domains]
+            + [f"pool {p}" for p in self.pools - before.pools]
+            + [f"volume {v}" for v in self.volumes - before.volumes]
+            + [f"file {f}" for f in self.files - before.files])
+
+
+def snapshot_state(conn, dirs: Iterable[str | os.PathLike] = (),
+                   match: str | None = None) -> HostState:
+    """Domains, storage pools, their volumes, and files under ``dirs``.
+
+    :param match: only record names (and file paths relative to their dir)
+        containing this string, so that tests running in parallel on the same
+        host do not see each other's objects.
+    """
+    import libvirt
+
+    def keep(name: str) -> bool:
+        return match is None or match in name
+
+    domains = {d.name() for d in conn.listAllDomains(0)}
+    pools, volumes = set(), set()
+    for pool in conn.listAllStoragePools(0):
+        pools.add(pool.name())
+        try:
+            if pool.isActive():
+                volumes.update(f"{pool.name()}/{v.name()}"
+                               for v in pool.listAllVolumes(0))
+        except libvirt.libvirtError:
+            continue  # removed while we looked: not ours to report
+    files = set()
+    for top in dirs:
+        for root, dirnames, filenames in os.walk(top):
+            for entry in dirnames + filenames:
+                path = os.path.join(root, entry)
+                if keep(os.path.relpath(path, top)):
+                    files.add(path)
+    return HostState(
+        domains=frozenset(filter(keep, domains)),
+        pools=frozenset(filter(keep, pools)),
+        volumes=frozenset(v for v in volumes if keep(v.partition("/")[2])),
+        files=frozenset(files))
+
+
+class LeakCheckFixture(fixtures.Fixture):
+    """Fail at clean-up if the host gained domains, pools, volumes or files.
+
+    Use it before the fixtures whose leftovers it should see, so that its
+    clean-up runs after theirs. Arguments are those of :func:`snapshot_state`;
+    ``before`` is the snapshot taken at setUp.
+    """
+
+    def __init__(self, conn, dirs: Iterable[str | os.PathLike] = (),
+                 match: str | None = None):
+        super().__init__()
+        self._conn, self._dirs, self._match = conn, list(dirs), match
+
+    def _setUp(self):
+        self.before = snapshot_state(self._conn, self._dirs, self._match)
+        self.addCleanup(self._check)
+
+    def _check(self):
+        leaks = snapshot_state(self._conn, self._dirs, self._match).new_since(
+            self.before)
+        if leaks:
+            raise AssertionError("left behind: " + ", ".join(leaks))
