@@ -183,6 +183,11 @@ class Guest:
             state = self._domain.state()[0]
         return objects.InstanceInfo(state=to_power_state(state), internal_id=self.id)
 
+    def get_vcpu_count(self):
+        """The number of vCPUs the domain runs with (one call)."""
+        with self._translated("get info"):
+            return self._domain.info()[3]
+
     def is_active(self):
         with self._translated("check active"):
             return bool(self._domain.isActive())

@@ -412,3 +412,16 @@ def get(virt_type):
 def names():
     """Every profile name, sorted."""
     return sorted(_BY_NAME)
+
+
+# What a connected hypervisor cannot do whatever the guest kind, by the type
+# libvirt reports (``virConnectGetType``). libvirt's in-process test driver
+# runs no display or serial servers, so its guests have no console ports.
+HYPERVISOR_LIMITS = {
+    "TEST": frozenset(("vnc-console", "spice-console", "serial-console")),
+}
+
+
+def unsupported_on(hv_type):
+    """Operations a hypervisor of type *hv_type* cannot perform."""
+    return HYPERVISOR_LIMITS.get((hv_type or "").upper(), frozenset())
