@@ -38,7 +38,10 @@ def _serials(ctx, domain):
         serial = vxml.Serial.new(target_port=port, **source)
         if port == 0 and ctx.console_log_path:
             serial.log_file = ctx.console_log_path
-            serial.log_append = False
+            # append='off' makes virtlogd truncate the log whenever a new
+            # QEMU process starts (power on, resume from a managed save, a
+            # cold snapshot, rescue): the output from before would be lost.
+            serial.log_append = True
         domain.devices.append(serial)
     domain.devices.append(vxml.Console.new(
         target_type=ctx.profile.console_target_type, target_port=0,

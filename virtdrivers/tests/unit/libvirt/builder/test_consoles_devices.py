@@ -20,7 +20,7 @@ class TestConsoles(base.BuilderTestCase):
         dom = self.build(fx.ctx())
         serial, = dom.devices.serials
         console, = dom.devices.consoles
-        self.assertEqual(("pty", fx.CONSOLE_LOG, False, 0),
+        self.assertEqual(("pty", fx.CONSOLE_LOG, True, 0),
                          (serial.type, serial.log_file, serial.log_append,
                           serial.target_port))
         self.assertEqual(("pty", "serial", 0),
