@@ -8,6 +8,7 @@ Usage::
     virtdrivers support-matrix [--format text|rst|json]
 """
 
+import os
 import shutil
 import sys
 import tempfile
@@ -26,9 +27,12 @@ from virtdrivers.image import local
 
 LOG = logging.getLogger(__name__)
 
-#: The driver ``smoke`` runs when ``[DEFAULT] compute_driver`` is unset: one
-#: that needs no daemon.
-EMBEDDED_DEFAULT = 'fake'
+#: What ``smoke`` runs when ``[DEFAULT] compute_driver`` is unset: the
+#: libvirt driver on libvirt's in-process test driver, which needs no daemon.
+EMBEDDED_DRIVER = 'libvirt'
+EMBEDDED_URI = 'test:///default'
+#: What ``smoke --real`` runs: the system's libvirtd with QEMU.
+REAL_URI = 'qemu:///system'
 
 
 def cmd_drivers(conf):
@@ -80,8 +84,10 @@ def cmd_smoke(conf):
 
 
 def _smoke(conf, workdir):
-    if not conf.compute_driver:
-        conf.set_override('compute_driver', EMBEDDED_DEFAULT)
+    _choose_target(conf, conf.command.real)
+    # A guest that ignores ACPI must not hold a soft reboot for two minutes.
+    conf.set_override('wait_soft_reboot_seconds', conf.command.timeout,
+                      group='libvirt')
     # The scenario must not touch the operator's instances or images.
     conf.set_override('instances_path', workdir + '/instances')
     images = local.LocalImageStore(workdir + '/images')
@@ -100,6 +106,20 @@ def _smoke(conf, workdir):
     start = time.monotonic()
     results = scenario.run(_report)
     return _summary(results, time.monotonic() - start)
+
+
+def _choose_target(conf, real):
+    """The embedded default, or (``--real``) the local libvirtd with QEMU."""
+    if real:
+        conf.set_override('compute_driver', EMBEDDED_DRIVER)
+        conf.set_override('connection_uri', REAL_URI, group='libvirt')
+        if not os.access('/dev/kvm', os.W_OK):
+            conf.set_override('virt_type', 'qemu', group='libvirt')
+    elif not conf.compute_driver:
+        conf.set_override('compute_driver', EMBEDDED_DRIVER)
+        if not conf.libvirt.connection_uri:
+            conf.set_override('connection_uri', EMBEDDED_URI, group='libvirt')
+            conf.set_override('virt_type', 'qemu', group='libvirt')
 
 
 def _report(index, total, result):
@@ -147,6 +167,11 @@ def _add_commands(subparsers):
                      help='disk_format of --image (default raw)')
     sub.add_argument('--timeout', type=int, default=60,
                      help='seconds each state change may take')
+    sub.add_argument('--real', action='store_true',
+                     help='run the libvirt driver against the local libvirtd '
+                          '(%s; virt_type qemu where /dev/kvm is not usable) '
+                          'instead of the configured or embedded driver'
+                          % REAL_URI)
     sub.set_defaults(func=cmd_smoke)
 
 

@@ -45,7 +45,7 @@ class TestCLI(testtools.TestCase):
         rc, out, _ = self.run_cli(
             'smoke', config='[DEFAULT]\ncompute_driver = fake.FakeDriver\n')
         self.assertEqual(0, rc, out)
-        self.assertIn('driver fake (FakeDriver)', out)
+        self.assertIn("driver fake (FakeDriver)", out)
         for step in ('spawn', 'pause', 'snapshot', 'destroy'):
             self.assertRegex(out, r'\] %s +ok' % step)
         self.assertIn('13 steps: 13 passed, 0 skipped, 0 failed', out)
@@ -99,3 +99,9 @@ class TestCLI(testtools.TestCase):
         exit_ = self.assertRaises(SystemExit, main.main, [])
         self.assertEqual(2, exit_.code)
         self.assertIn('required: command', err.getvalue())
+
+    def test_smoke_defaults_to_libvirt_on_the_test_driver(self):
+        rc, out, _ = self.run_cli('smoke', config='')
+        self.assertEqual(0, rc, out)
+        self.assertIn('driver libvirt (LibvirtDriver)', out)
+        self.assertIn('13 steps: 13 passed', out)
