@@ -84,15 +84,16 @@ def cmd_smoke(conf):
 
 
 def _smoke(conf, workdir):
-    _choose_target(conf, conf.command.real)
-    # A guest that ignores ACPI must not hold a soft reboot for two minutes.
-    conf.set_override('wait_soft_reboot_seconds', conf.command.timeout,
-                      group='libvirt')
-    # The scenario must not touch the operator's instances or images.
-    conf.set_override('instances_path', workdir + '/instances')
     images = local.LocalImageStore(workdir + '/images')
     try:
+        # What the operator wrote is checked before we override anything.
         vconf.validate(conf)
+        _choose_target(conf, conf.command.real)
+        # A guest that ignores ACPI must not hold a soft reboot for minutes.
+        conf.set_override('wait_soft_reboot_seconds', conf.command.timeout,
+                          group='libvirt')
+        # The scenario must not touch the operator's instances or images.
+        conf.set_override('instances_path', workdir + '/instances')
         compute = driver.load_driver(conf, virtapi.LocalVirtAPI(),
                                      image_service=images)
         image = smoke.make_image(images, workdir, conf.command.image,
