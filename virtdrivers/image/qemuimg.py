@@ -2,9 +2,11 @@
 
 Every call names the image format explicitly (``-f``, ``-O``, ``-F``): a
 probed format is how a "raw" image that is really a qcow2 gets its backing
-file opened. Every call runs under process limits (oslo.concurrency's
-prlimit), so a hostile image cannot make ``qemu-img`` eat the host's CPU or
-memory; the limits for ``info`` are Nova's.
+file opened. Every call runs under process limits, so a hostile image
+cannot make ``qemu-img`` eat the host's CPU or memory; the limits for
+``info`` are Nova's. They are set by util-linux's ``prlimit`` command where
+it exists (a few milliseconds) and by oslo.concurrency's Python wrapper
+otherwise (which starts a Python interpreter per call).
 
 Failures are raised from the exception tree with ``qemu-img``'s own stderr;
 ``ProcessExecutionError`` never leaks.
@@ -56,15 +58,25 @@ def _execute(action, args, limits, error):
     :param error: builds the exception to raise from the failure's
         description (which includes qemu-img's stderr).
     """
-    cmd = (_binary(), action) + tuple(args)
+    cmd, kwargs = _limited((_binary(), action) + tuple(args), limits)
     try:
         out, _err = processutils.execute(
-            *cmd, prlimit=limits, env_variables=dict(os.environ, **_LOCALE))
+            *cmd, env_variables=dict(os.environ, **_LOCALE), **kwargs)
     except processutils.ProcessExecutionError as err:
         raise error(_describe(action, err)) from err
     except OSError as err:
         raise error('qemu-img %s could not run: %s' % (action, err)) from err
     return out
+
+
+def _limited(cmd, limits):
+    """*cmd* run under *limits*: ``(command, execute() keyword arguments)``."""
+    prlimit = shutil.which('prlimit')
+    if prlimit is None:
+        return cmd, {'prlimit': limits}
+    # prlimit(1) sets the limits on itself, then execs the command.
+    return (prlimit, '--cpu=%d' % limits.cpu_time,
+            '--as=%d' % limits.address_space, '--') + cmd, {}
 
 
 def _describe(action, err):

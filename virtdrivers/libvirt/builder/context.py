@@ -172,6 +172,7 @@ class BuilderSettings:
         return cls(**values)
 
 
+@functools.cache
 def _package_version():
     try:
         return importlib.metadata.version("virtdrivers")

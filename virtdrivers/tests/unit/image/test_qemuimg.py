@@ -110,7 +110,7 @@ class QemuImgTest(testtools.TestCase):
         self.assertEqual(MiB, os.path.getsize(self.path('nbd:evil')))
         self.assertEqual(MiB, qemuimg.info('nbd:evil', 'raw').virtual_size)
 
-    def test_info_runs_under_nova_process_limits(self):
+    def _spy_calls(self):
         calls = []
         real = qemuimg.processutils.execute
 
@@ -120,14 +120,33 @@ class QemuImgTest(testtools.TestCase):
 
         self.useFixture(fixtures.MonkeyPatch(
             'virtdrivers.image.qemuimg.processutils.execute', spy))
+        return calls
+
+    def test_info_runs_under_nova_process_limits(self):
+        calls = self._spy_calls()
         qemuimg.create(self.path('d.raw'), 'raw', MiB)
         qemuimg.info(self.path('d.raw'), 'raw')
+        cmd, _kwargs = calls[-1]
+        # util-linux prlimit sets the limits, then execs qemu-img.
+        self.assertTrue(cmd[0].endswith('prlimit'))
+        self.assertEqual(['--cpu=30', '--as=%d' % (1024 * MiB), '--'],
+                         list(cmd[1:4]))
+        self.assertTrue(cmd[4].endswith('qemu-img'))
+        self.assertEqual(['info', '-f', 'raw', '--output=json'], list(cmd[5:9]))
+        self.assertTrue(all(c[0].endswith('prlimit') for c, _kw in calls))
+
+    def test_limits_without_prlimit_command_use_oslo_wrapper(self):
+        real_which = qemuimg.shutil.which
+        self.useFixture(fixtures.MonkeyPatch(
+            'virtdrivers.image.qemuimg.shutil.which',
+            lambda name: None if name == 'prlimit' else real_which(name)))
+        calls = self._spy_calls()
+        qemuimg.create(self.path('d.raw'), 'raw', MiB)
+        self.assertEqual(MiB, qemuimg.info(self.path('d.raw'), 'raw').virtual_size)
         cmd, kwargs = calls[-1]
         self.assertEqual(30, kwargs['prlimit'].cpu_time)
         self.assertEqual(1024 * MiB, kwargs['prlimit'].address_space)
-        self.assertEqual(['info', '-f', 'raw', '--output=json'],
-                         list(cmd[1:5]))
-        self.assertTrue(all('prlimit' in kw for _c, kw in calls))
+        self.assertTrue(cmd[0].endswith('qemu-img'))
 
     def test_missing_qemu_img_is_a_configuration_error(self):
         empty = self.useFixture(fixtures.TempDir()).path
