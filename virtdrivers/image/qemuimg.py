@@ -21,6 +21,7 @@ from oslo_utils import imageutils
 from oslo_utils import units
 
 from virtdrivers import exception
+from virtdrivers import processes
 
 LOG = logging.getLogger(__name__)
 
@@ -58,25 +59,20 @@ def _execute(action, args, limits, error):
     :param error: builds the exception to raise from the failure's
         description (which includes qemu-img's stderr).
     """
-    cmd, kwargs = _limited((_binary(), action) + tuple(args), limits)
+    cmd = (_binary(), action) + tuple(args)
+    prlimit = shutil.which('prlimit')
     try:
-        out, _err = processutils.execute(
-            *cmd, env_variables=dict(os.environ, **_LOCALE), **kwargs)
-    except processutils.ProcessExecutionError as err:
+        if prlimit is None:
+            out, _err = processutils.execute(
+                *cmd, prlimit=limits, env_variables=dict(os.environ, **_LOCALE))
+            return out
+        # prlimit(1) sets the limits on itself, then execs qemu-img.
+        return processes.run(prlimit, '--cpu=%d' % limits.cpu_time,
+                             '--as=%d' % limits.address_space, '--', *cmd)
+    except (processutils.ProcessExecutionError, processes.ProcessFailed) as err:
         raise error(_describe(action, err)) from err
     except OSError as err:
         raise error('qemu-img %s could not run: %s' % (action, err)) from err
-    return out
-
-
-def _limited(cmd, limits):
-    """*cmd* run under *limits*: ``(command, execute() keyword arguments)``."""
-    prlimit = shutil.which('prlimit')
-    if prlimit is None:
-        return cmd, {'prlimit': limits}
-    # prlimit(1) sets the limits on itself, then execs the command.
-    return (prlimit, '--cpu=%d' % limits.cpu_time,
-            '--as=%d' % limits.address_space, '--') + cmd, {}
 
 
 def _describe(action, err):

@@ -112,14 +112,16 @@ class QemuImgTest(testtools.TestCase):
 
     def _spy_calls(self):
         calls = []
-        real = qemuimg.processutils.execute
+        for site in ('processutils.execute', 'processes.run'):
+            module, name = site.split('.')
+            real = getattr(getattr(qemuimg, module), name)
 
-        def spy(*cmd, **kwargs):
-            calls.append((cmd, kwargs))
-            return real(*cmd, **kwargs)
+            def spy(*cmd, _real=real, **kwargs):
+                calls.append((cmd, kwargs))
+                return _real(*cmd, **kwargs)
 
-        self.useFixture(fixtures.MonkeyPatch(
-            'virtdrivers.image.qemuimg.processutils.execute', spy))
+            self.useFixture(fixtures.MonkeyPatch(
+                'virtdrivers.image.qemuimg.%s' % site, spy))
         return calls
 
     def test_info_runs_under_nova_process_limits(self):
