@@ -6,6 +6,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/install-deps.sh"
 cd "$top"
 if [ $# -eq 0 ]; then
-    set -- -e pep8,py3,functional,docs
+    set -- -e pep8,py3,functional,docs,realhv
 fi
 exec "$top/.venv/bin/tox" "$@"
