@@ -27,6 +27,7 @@ import secrets
 import pycdlib
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 
 VOLUME_LABEL = 'config-2'
 # Nova's OPENSTACK_VERSIONS; "latest" is added after them.
@@ -313,13 +314,13 @@ def _write_atomically(iso, path):
         os.replace(tmp, path)
     except OSError as err:
         if tmp is not None:
-            _remove(tmp)
+            fileutils.remove(tmp)
         raise exception.ImageBackendError(
             backend='configdrive',
             reason='cannot write %s: %s' % (path, err)) from err
     except BaseException:
         if tmp is not None:
-            _remove(tmp)
+            fileutils.remove(tmp)
         raise
 
 
@@ -334,10 +335,3 @@ def _create_temp(directory):
                            0o644), tmp
         except FileExistsError:
             continue
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -25,6 +25,7 @@ import urllib.request
 import uuid
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 from virtdrivers import objects
 from virtdrivers.image import api
 
@@ -133,7 +134,7 @@ class GlanceImageService(api.ImageService):
                 _disk_op(image_id, dst_path, os.close, fd)
             _disk_op(image_id, dst_path, os.replace, tmp, dst_path)
         except BaseException:
-            _remove(tmp)
+            fileutils.remove(tmp)
             raise
         LOG.info('Downloaded image %s (%d bytes)', image_id, size)
         return size
@@ -143,7 +144,7 @@ class GlanceImageService(api.ImageService):
             *data_path* cannot be read.
         :raises ImageBackendError: Glance failed or cannot be reached.
         """
-        _check_readable(data_path)
+        fileutils.check_readable(data_path)
         body = _create_body(metadata)
         image = self._json(context, 'POST', '/v2/images', body,
                            idempotent=False)
@@ -160,7 +161,7 @@ class GlanceImageService(api.ImageService):
         :raises InvalidInput: Glance refused the change, for instance data
             for an image that already has some (409).
         """
-        _check_readable(data_path)
+        fileutils.check_readable(data_path)
         current = self._show(context, image_id)
         ops = _patch_ops(current, metadata)
         if ops:
@@ -513,22 +514,3 @@ def _patch_ops(current, metadata):
 
 def _pointer(key):
     return key.replace('~', '~0').replace('/', '~1')
-
-
-def _check_readable(data_path):
-    if data_path is None:
-        return
-    try:
-        with open(data_path, 'rb'):
-            pass
-    except OSError as err:
-        raise exception.InvalidInput(
-            reason='image data %s cannot be read: %s' % (data_path, err)
-        ) from err
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -14,6 +14,7 @@ import threading
 import uuid
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 from virtdrivers import objects
 from virtdrivers.image import api
 
@@ -97,11 +98,11 @@ class LocalImageStore(api.ImageService):
                     'data does not match its recorded hash')
             os.replace(tmp, dst_path)
         except OSError as err:
-            _remove(tmp)
+            fileutils.remove(tmp)
             raise exception.ImageDownloadError(image_id=image_id,
                                                reason=str(err)) from err
         except BaseException:
-            _remove(tmp)
+            fileutils.remove(tmp)
             raise
         return size
 
@@ -111,7 +112,7 @@ class LocalImageStore(api.ImageService):
         if not _valid_id(image_id):
             raise exception.InvalidInput(
                 reason='image id %r is not a uuid' % image_id)
-        _check_readable(data_path)
+        fileutils.check_readable(data_path)
         with self._lock:
             if os.path.exists(self._paths(image_id)[1]):
                 raise exception.InvalidInput(
@@ -124,7 +125,7 @@ class LocalImageStore(api.ImageService):
         return objects.ImageMeta.from_dict(record)
 
     def update(self, context, image_id, metadata, data_path=None):
-        _check_readable(data_path)
+        fileutils.check_readable(data_path)
         with self._lock:
             record = self._read(image_id)
             props = dict(record.get('properties') or {})
@@ -150,7 +151,7 @@ class LocalImageStore(api.ImageService):
             size, md5, sha = hash_file(tmp)
             os.replace(tmp, data)
         except BaseException:
-            _remove(tmp)
+            fileutils.remove(tmp)
             raise
         record.update(size=size, checksum=md5, os_hash_algo=_HASH_ALGO,
                       os_hash_value=sha, status='active')
@@ -159,7 +160,7 @@ class LocalImageStore(api.ImageService):
         with self._lock:
             self._read(image_id)
             for path in self._paths(image_id):
-                _remove(path)
+                fileutils.remove(path)
 
     def list(self, context):
         names = sorted(n[:-5] for n in os.listdir(self.directory)
@@ -171,22 +172,3 @@ class LocalImageStore(api.ImageService):
             except exception.ImageNotFound:
                 continue  # deleted since listdir()
         return images
-
-
-def _check_readable(data_path):
-    if data_path is None:
-        return
-    try:
-        with open(data_path, 'rb'):
-            pass
-    except OSError as err:
-        raise exception.InvalidInput(
-            reason='image data %s cannot be read: %s' % (data_path, err)
-        ) from err
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -36,6 +36,7 @@ import time
 from oslo_concurrency import lockutils
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 from virtdrivers.image import inspect
 from virtdrivers.image import qemuimg
 
@@ -234,8 +235,8 @@ class ImageCache:
             os.replace(data, path)
             _fsync_dir(self.base_dir)
         except OSError as err:
-            _remove(path)
-            _remove(path + INFO_SUFFIX)
+            fileutils.remove(path)
+            fileutils.remove(path + INFO_SUFFIX)
             raise _download_error(image_id, 'cannot store the base in %s: %s'
                                   % (self.base_dir, err)) from err
         return cached
@@ -302,7 +303,7 @@ class ImageCache:
         """Drop every reference of *instance_uuid*; return the bases."""
         instance_uuid = check_instance_uuid(instance_uuid)
         dropped = []
-        for name in _listdir(self.base_dir):
+        for name in fileutils.listdir(self.base_dir):
             if name.endswith(REFS_SUFFIX):
                 base = os.path.join(self.base_dir, name[:-len(REFS_SUFFIX)])
                 if self.remove_reference(base, instance_uuid):
@@ -322,7 +323,7 @@ class ImageCache:
         """
         now = time.time()
         removed, kept = [], []
-        for name in _listdir(self.base_dir):
+        for name in fileutils.listdir(self.base_dir):
             path = os.path.join(self.base_dir, name)
             if not (_BASE_NAME.match(name) and os.path.isfile(path)):
                 continue
@@ -344,8 +345,8 @@ class ImageCache:
                 age = now - _last_use(path)
                 if age < min_age_seconds:
                     return False
-                _remove(path)  # first: without it the rest is an orphan
-                _remove(path + INFO_SUFFIX)
+                fileutils.remove(path)  # first: without it the rest is an orphan
+                fileutils.remove(path + INFO_SUFFIX)
                 _rmdir(path + REFS_SUFFIX)
         except lockutils.AcquireLockFailedException:
             return False
@@ -353,7 +354,7 @@ class ImageCache:
         return True
 
     def _remove_orphans(self, now):
-        for name in _listdir(self.base_dir):
+        for name in fileutils.listdir(self.base_dir):
             path = os.path.join(self.base_dir, name)
             if name.startswith(TEMP_PREFIX):
                 key = name[len(TEMP_PREFIX):].split('-')[0]
@@ -383,7 +384,7 @@ class ImageCache:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            _remove(path)
+            fileutils.remove(path)
 
 
 def _declared_format(image_meta):
@@ -435,7 +436,7 @@ def _write_info(cached, info_path, tmpdir=None):
             os.fsync(f.fileno())
         os.replace(tmp, info_path)
     except BaseException:
-        _remove(tmp)
+        fileutils.remove(tmp)
         raise
 
 
@@ -458,12 +459,6 @@ def _touch(path):
         LOG.warning('Could not record the use of base %s: %s', path, err)
 
 
-def _listdir(path):
-    try:
-        return sorted(os.listdir(path))
-    except FileNotFoundError:
-        return []
-
 
 def _fsync_file(path):
     fd = os.open(path, os.O_RDONLY)
@@ -480,12 +475,6 @@ def _fsync_dir(path):
     finally:
         os.close(fd)
 
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _rmdir(path):

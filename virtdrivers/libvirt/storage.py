@@ -13,6 +13,7 @@ import shutil
 import tempfile
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 from virtdrivers import network
 from virtdrivers import objects
 from virtdrivers.image import configdrive
@@ -87,7 +88,7 @@ class InstanceStorage:
             source = self.backend.import_file(instance, build_context.CONFIG,
                                               iso, 'raw')
         finally:
-            _remove(iso)
+            fileutils.remove(iso)
         return build_context.DiskSpec(build_context.CONFIG, source,
                                       device='cdrom', readonly=True)
 
@@ -152,10 +153,3 @@ def _ephemeral_gb(flavor, block_device_info):
 def _swap_mb(flavor, block_device_info):
     swap = network.bdi_swap(block_device_info)
     return swap['swap_size'] if swap else flavor.swap
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -21,6 +21,7 @@ import types
 from oslo_concurrency import lockutils
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 from virtdrivers.image import inspect
 from virtdrivers.image import qemuimg
 from virtdrivers.libvirt import imagecache
@@ -365,7 +366,7 @@ class FileBackend(ImageBackend):
                 qemuimg.convert(raw, 'raw', tmp, self.disk_format)
         finally:
             if raw != tmp:
-                _remove(raw)
+                fileutils.remove(raw)
         return disks.DiskRecord(self.disk_format, size, kind)
 
     def import_file(self, instance, disk_name, path, fmt):
@@ -411,7 +412,7 @@ class FileBackend(ImageBackend):
     def delete(self, instance, disk_name):
         path = self._path(instance, disk_name)
         record = self._records(instance).get(disk_name)
-        _remove(path)
+        fileutils.remove(path)
         self._register(instance, disk_name, None)
         if record is not None and record.base:
             self._release_base(instance, record.base)
@@ -419,11 +420,11 @@ class FileBackend(ImageBackend):
     def delete_all(self, instance):
         super().delete_all(instance)
         directory = self.instance_dir(instance)
-        for name in _listdir(directory):
+        for name in fileutils.listdir(directory):
             # Temporary files of creations a crash interrupted.
             if name.startswith('.') and '.tmp' in name or \
                     name.startswith('.disk.info-'):
-                _remove(os.path.join(directory, name))
+                fileutils.remove(os.path.join(directory, name))
         _rmdir_if_empty(directory)
 
     def resize(self, instance, disk_name, size_bytes):
@@ -499,10 +500,10 @@ class FileBackend(ImageBackend):
             record = make(tmp)
             if preallocate:
                 self._preallocate(tmp, record)
-            tx.on_undo(_remove, path)
+            tx.on_undo(fileutils.remove, path)
             os.replace(tmp, path)
         except BaseException:
-            _remove(tmp)
+            fileutils.remove(tmp)
             raise
         return record
 
@@ -569,18 +570,6 @@ def _same_file(a, b):
         return False
 
 
-def _listdir(path):
-    try:
-        return os.listdir(path)
-    except FileNotFoundError:
-        return []
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _rmdir_if_empty(path):
