@@ -13,23 +13,37 @@ from virtdrivers import exception
 LOG = logging.getLogger(__name__)
 
 
+def wrap_as(error_cls):
+    """A *translate* that raises foreign errors as ``error_cls``."""
+    def translate(txn, exc):
+        return error_cls(instance_id=txn.instance_id,
+                         reason='%s: %s' % (type(exc).__name__, exc))
+    return translate
+
+
+_AS_SPAWN_ERROR = wrap_as(exception.SpawnError)
+
+
 class Transaction:
     """``with Transaction('spawn', uuid) as txn: ...; txn.on_undo(...)``.
 
     On an exception in the block, every registered undo runs (last first)
     and the error is re-raised: a :class:`VirtDriverError` unchanged, any
-    other error as ``error_cls(instance_id=..., reason=...)`` chained to it.
+    other error as what ``translate(txn, exc)`` returns (chained to it), or
+    unchanged when it returns None. By default foreign errors become
+    :class:`SpawnError`.
     """
 
-    def __init__(self, what, instance_id, error_cls=exception.SpawnError):
+    def __init__(self, what, instance_id, translate=None):
         self.what = what
         self.instance_id = instance_id
-        self.error_cls = error_cls
+        self.translate = translate or _AS_SPAWN_ERROR
         self._undo = []
         self.undone = []
 
     def on_undo(self, description, func, *args, **kwargs):
-        """Register *func(*args, **kwargs)* to undo the step just done."""
+        """Register *func(*args, **kwargs)* to undo the step just done;
+        *description* names the step in logs."""
         self._undo.append((description, func, args, kwargs))
 
     def __enter__(self):
@@ -44,8 +58,10 @@ class Transaction:
         self.rollback()
         if isinstance(exc, exception.VirtDriverError):
             return False
-        raise self.error_cls(instance_id=self.instance_id,
-                             reason='%s: %s' % (type(exc).__name__, exc)) from exc
+        error = self.translate(self, exc)
+        if error is None:
+            return False
+        raise error from exc
 
     def rollback(self):
         """Run every undo, last first; failures are logged, not raised."""

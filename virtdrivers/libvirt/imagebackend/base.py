@@ -22,6 +22,7 @@ from oslo_concurrency import lockutils
 
 from virtdrivers import exception
 from virtdrivers import fileutils
+from virtdrivers import transaction
 from virtdrivers.image import inspect
 from virtdrivers.image import qemuimg
 from virtdrivers.libvirt import imagecache
@@ -86,41 +87,6 @@ class BackendSettings:
                    use_cow=conf.use_cow_images,
                    force_raw=conf.force_raw_images,
                    default_ephemeral_format=conf.default_ephemeral_format)
-
-
-class Transaction:
-    """Undo steps, run newest first when the ``with`` block fails.
-
-    An ``OSError`` from the block is raised as :class:`InsufficientStorage`
-    (disk full) or :class:`ImageBackendError` naming *what*; errors of the
-    tree pass unchanged. A failing undo step is logged, never raised over
-    the original error.
-    """
-
-    def __init__(self, backend, what):
-        self.backend = backend
-        self.what = what
-        self._undo = []
-
-    def on_undo(self, func, *args):
-        self._undo.append((func, args))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc is None:
-            return False
-        LOG.warning('%s failed, undoing: %s', self.what, exc)
-        for func, args in reversed(self._undo):
-            try:
-                func(*args)
-            except Exception:
-                LOG.exception('Could not undo %s of %s', func.__name__,
-                              self.what)
-        if isinstance(exc, OSError):
-            raise _os_error(self.backend, self.what, exc) from exc
-        return False
 
 
 def _os_error(backend, what, err):
@@ -259,9 +225,18 @@ class ImageBackend(abc.ABC):
     # -- for subclasses ---------------------------------------------------
 
     def transaction(self, instance, disk_name, action):
-        """A :class:`Transaction` for *action* on one disk."""
-        return Transaction(self.name, '%s of disk %s of instance %s'
-                           % (action, disk_name, instance.uuid))
+        """A :class:`~virtdrivers.transaction.Transaction` for *action* on one
+        disk: undone on failure, ``OSError`` raised as a backend error."""
+        what = '%s of disk %s' % (action, disk_name)
+
+        def translate(txn, exc):
+            # Tool and file failures become backend errors; a full disk says so.
+            if isinstance(exc, OSError):
+                return _os_error(self.name, '%s of instance %s'
+                                 % (what, txn.instance_id), exc)
+            return None
+
+        return transaction.Transaction(what, instance.uuid, translate=translate)
 
     @staticmethod
     def check_size(cached, size_bytes):
@@ -320,7 +295,7 @@ class FileBackend(ImageBackend):
             self._ensure_dir(instance, tx)
             cached = self.cache.fetch(context, image_meta,
                                       instance_uuid=instance.uuid)
-            tx.on_undo(self._release_base, instance, cached.path)
+            tx.on_undo('cache reference', self._release_base, instance, cached.path)
             size = self.check_size(cached, size_bytes)
             with self.cache.disk_op():
                 record = self._write_new(
@@ -490,7 +465,7 @@ class FileBackend(ImageBackend):
         directory = self.instance_dir(instance)
         if not os.path.isdir(directory):
             os.makedirs(directory)
-            tx.on_undo(_rmdir_if_empty, directory)
+            tx.on_undo('instance directory', _rmdir_if_empty, directory)
 
     def _write_new(self, path, tx, make, preallocate=True):
         """*make(tmp)* a disk, preallocate it, rename it to *path*."""
@@ -500,7 +475,7 @@ class FileBackend(ImageBackend):
             record = make(tmp)
             if preallocate:
                 self._preallocate(tmp, record)
-            tx.on_undo(fileutils.remove, path)
+            tx.on_undo('disk file', fileutils.remove, path)
             os.replace(tmp, path)
         except BaseException:
             fileutils.remove(tmp)
