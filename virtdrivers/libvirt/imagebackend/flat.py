@@ -11,13 +11,14 @@ import os
 from virtdrivers.image import qemuimg
 from virtdrivers.libvirt.imagebackend import base
 from virtdrivers.libvirt.imagebackend import disks
+from virtdrivers.libvirt.imagebackend import file
 
 # Base formats a flat disk keeps (a qcow2 base exists only when
 # force_raw_images is off); any other format is converted to raw.
 _KEPT_FORMATS = ('raw', 'qcow2')
 
 
-class Flat(base.FileBackend):
+class Flat(file.FileBackend):
     """Full, sparse copies of the cached base: raw, or qcow2 when the
     cache keeps qcow2 bases (``force_raw_images=False``)."""
 

@@ -10,9 +10,10 @@ every spawn as Nova's does.
 from virtdrivers.image import qemuimg
 from virtdrivers.libvirt.imagebackend import base
 from virtdrivers.libvirt.imagebackend import disks
+from virtdrivers.libvirt.imagebackend import file
 
 
-class Qcow2(base.FileBackend):
+class Qcow2(file.FileBackend):
     """qcow2 overlays of the cached base; blank disks are plain qcow2."""
 
     name = 'qcow2'
