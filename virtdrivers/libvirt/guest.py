@@ -347,3 +347,38 @@ class Guest:
                     stream.abort()
                 raise
         return stream
+
+    # Block jobs ------------------------------------------------------------
+
+    def block_copy(self, dev, disk_xml):
+        """Start mirroring disk *dev* into the existing file *disk_xml*
+        describes (a full, flattened copy; the job ends with the domain).
+
+        :raises NotSupported: the hypervisor has no block copy.
+        """
+        flags = (libvirt.VIR_DOMAIN_BLOCK_COPY_REUSE_EXT
+                 | libvirt.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB)
+        with self._translated("block copy"):
+            self._domain.blockCopy(dev, disk_xml, None, flags)
+
+    def wait_for_block_job_ready(self, dev, timeout, interval=0.05):
+        """Wait until the block job on *dev* has copied everything once.
+
+        :raises InstanceEventTimeout: not ready within *timeout* seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._translated("block job info"):
+                info = self._domain.blockJobInfo(dev, 0)
+            if info and info.get("end") and info["cur"] == info["end"]:
+                return
+            if time.monotonic() >= deadline:
+                raise exception.InstanceEventTimeout(
+                    timeout=timeout, events="block job on %s ready" % dev,
+                    instance_id=self.uuid)
+            time.sleep(interval)
+
+    def abort_block_job(self, dev):
+        """Stop the block job on *dev*; a copy keeps what it mirrored."""
+        with self._translated("abort block job"):
+            self._domain.blockJobAbort(dev, 0)

@@ -1,16 +1,25 @@
 """Snapshot: copy an instance's root disk into the image service.
 
-Cold: a running guest is saved (managed save), its root disk extracted and
-the guest restored, so the copy is consistent without a guest agent.
+Live where the hypervisor can: the root disk of the running guest is
+mirrored into a new qcow2 file (a block copy; filesystems frozen by the
+guest agent while the mirror is cut when the image has one), and that file
+is converted. Cold otherwise (and for stopped guests): a running guest is
+saved (managed save), its disk extracted and the guest restored.
 """
 
+import logging
 import os
 import shutil
 import tempfile
 
+from virtdrivers import exception
 from virtdrivers import power_state
+from virtdrivers.image import qemuimg
 from virtdrivers.libvirt import power
+from virtdrivers.libvirt import xml
 from virtdrivers.libvirt.builder import context as build_context
+
+LOG = logging.getLogger(__name__)
 
 
 def snapshot(drv, context, instance, image_id, update_task_state):
@@ -25,7 +34,8 @@ def snapshot(drv, context, instance, image_id, update_task_state):
                                dir=drv.storage.instance_dir(instance))
     try:
         path = os.path.join(workdir, 'root.%s' % fmt)
-        _extract_cold(guest, backend, instance, path, fmt)
+        if not _extract_live(drv, guest, instance, base_meta, workdir, path, fmt):
+            _extract_cold(guest, backend, instance, path, fmt)
         update_task_state(task_state='image_uploading',
                           expected_state='image_pending_upload')
         props = dict(base_meta.properties.to_dict())
@@ -37,6 +47,58 @@ def snapshot(drv, context, instance, image_id, update_task_state):
                                 'properties': props}, data_path=path)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _root_target(guest, source_path):
+    for disk in guest.get_config().devices.disks:
+        if disk.source_file == source_path:
+            return disk.target_dev
+    return None
+
+
+def _extract_live(drv, guest, instance, image_meta, workdir, path, fmt):
+    """Copy the running guest's root disk; False when a live copy is not
+    possible here (not running, not a file disk, no block copy)."""
+    if guest.get_power_state() != power_state.RUNNING:
+        return False
+    source = drv.storage.backend.source(instance, build_context.ROOT)
+    dev = _root_target(guest, source.path) if source.type == 'file' else None
+    if dev is None:
+        return False
+    size = next(d['virt_disk_size'] for d in drv.storage.backend.disk_info(instance)
+                if d['path'] == source.path)
+    delta = os.path.join(workdir, 'delta.qcow2')
+    qemuimg.create(delta, 'qcow2', size)
+    disk = xml.Disk.new(type='file', device='disk', driver_name='qemu',
+                        driver_type='qcow2', source_file=delta, target_dev=dev)
+    try:
+        guest.block_copy(dev, disk.to_xml())
+    except exception.NotSupported:
+        LOG.info('Instance %s: no live block copy here; snapshot is cold',
+                 instance.uuid)
+        return False
+    frozen = _freeze(guest, image_meta)
+    try:
+        guest.wait_for_block_job_ready(dev, timeout=3600)
+    finally:
+        guest.abort_block_job(dev)
+        if frozen:
+            guest.thaw_filesystems()
+    qemuimg.convert(delta, 'qcow2', path, fmt)
+    return True
+
+
+def _freeze(guest, image_meta):
+    """Freeze the guest's filesystems when it runs the guest agent."""
+    if not image_meta.properties.get('hw_qemu_guest_agent'):
+        return False
+    try:
+        guest.freeze_filesystems()
+    except exception.NotSupported as err:
+        LOG.warning('Instance %s: cannot quiesce (%s); the snapshot is '
+                    'crash-consistent', guest.uuid, err)
+        return False
+    return True
 
 
 def _extract_cold(guest, backend, instance, path, fmt):
