@@ -13,6 +13,9 @@ from virtdrivers import power_state
 LOG = logging.getLogger(__name__)
 
 RUNNING_STATES = (power_state.RUNNING, power_state.PAUSED)
+# Seconds between two ACPI shutdown requests when the caller gives no
+# interval.
+DEFAULT_RETRY_INTERVAL = 1.0
 
 
 def expect(guest, method, *allowed):
@@ -28,8 +31,11 @@ def expect(guest, method, *allowed):
 def clean_shutdown(guest, timeout, retry_interval=0):
     """Ask the guest to shut down (ACPI) and wait up to *timeout* seconds.
 
-    The request is repeated every *retry_interval* seconds (guests may miss
-    the first one while booting). Returns True when the guest stopped.
+    The request is repeated every *retry_interval* seconds, every
+    :data:`DEFAULT_RETRY_INTERVAL` when it is 0 (as Nova does): a guest
+    still in its firmware or early boot ignores the power button, and one
+    request would leave it running until the timeout. Returns True when the
+    guest stopped.
     """
     if guest.get_power_state() == power_state.SHUTDOWN:
         return True
@@ -42,7 +48,7 @@ def clean_shutdown(guest, timeout, retry_interval=0):
                 guest.shutdown()
             except exception.InstanceInvalidState:
                 pass    # stopped between our check and the request
-            next_request = now + (retry_interval or timeout)
+            next_request = now + (retry_interval or DEFAULT_RETRY_INTERVAL)
         if guest.get_power_state() == power_state.SHUTDOWN:
             return True
         time.sleep(0.2)
