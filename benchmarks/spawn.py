@@ -27,8 +27,6 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
 
-from oslo_concurrency import processutils
-
 from benchmarks import counting
 from benchmarks import env
 from virtdrivers.image import qemuimg
@@ -44,9 +42,11 @@ def _qcow2_overlay(base, path, size):
 
 
 def _qcow2_overlay_limited(base, path, size):
-    processutils.execute('qemu-img', 'create', '-f', 'qcow2', '-b', base,
-                         '-F', 'raw', path, str(size),
-                         prlimit=qemuimg.CREATE_LIMITS)
+    limits = qemuimg.CREATE_LIMITS
+    subprocess.run(['prlimit', '--cpu=%d' % limits.cpu_time,
+                    '--as=%d' % limits.address_space, '--', 'qemu-img',
+                    'create', '-f', 'qcow2', '-b', base, '-F', 'raw', path,
+                    str(size)], check=True, capture_output=True)
 
 
 def _flat_copy(base, path, size):
@@ -63,7 +63,7 @@ BASELINES = {
                  '<disk> <flavor size>; defineXML(xml); create()',
          _qcow2_overlay),
         ('bare+limits', 'the same, with qemu-img run under the driver\'s '
-                        'process limits (oslo.concurrency prlimit)',
+                        'process limits (util-linux prlimit, as the driver)',
          _qcow2_overlay_limited),
     ),
     'flat': (

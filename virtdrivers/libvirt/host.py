@@ -83,6 +83,7 @@ class Host:
                 lifecycle_callback, lifecycle_delay)
         self._caps = None
         self._domain_caps = {}
+        self._node = None
         self._hostname = None
 
     @property
@@ -121,7 +122,7 @@ class Host:
             self._conn, self._broken = conn, False
             if reconnect:
                 # The daemon may have been upgraded while we were away.
-                self._caps, self._domain_caps = None, {}
+                self._caps, self._domain_caps, self._node = None, {}, None
                 LOG.info("Reconnected to %s", self._uri)
             return conn
 
@@ -168,7 +169,7 @@ class Host:
             self._dispatcher.stop()
         with self._lock:
             self._drop_connection()
-            self._caps, self._domain_caps = None, {}
+            self._caps, self._domain_caps, self._node = None, {}, None
 
     def _open_connection(self):
         """Open a new ``virConnect`` (the one seam tests replace)."""
@@ -471,7 +472,12 @@ class Host:
             return float(uptime.read().split()[0])
 
     def _node_info(self):
-        return self.read(lambda conn: conn.getInfo(), operation="get host info")
+        # CPU count, memory size and frequency do not change while a daemon
+        # runs: read once per connection.
+        if self._node is None:
+            self._node = self.read(lambda conn: conn.getInfo(),
+                                   operation="get host info")
+        return self._node
 
 
 def _on_close(_conn, reason, opaque):
