@@ -47,6 +47,9 @@ libvirt URI to connect to. Empty chooses the URI of ``virt_type``
                choices=['host-model', 'host-passthrough', 'custom', 'none'],
                help='Guest CPU model policy; unset means host-model on kvm '
                     'and none on qemu.'),
+    cfg.ListOpt('cpu_models', default=[],
+                help='CPU models (in order of preference) for cpu_mode=custom, '
+                     'e.g. ``Haswell-noTSX,SandyBridge``.'),
     cfg.IntOpt('wait_soft_reboot_seconds', default=120, min=0,
                help='Seconds to wait for a soft (ACPI) reboot before a hard '
                     'one.'),

@@ -17,6 +17,7 @@ from oslo_concurrency import lockutils
 from virtdrivers import capabilities as caps
 from virtdrivers import driver
 from virtdrivers import exception
+from virtdrivers import network
 from virtdrivers import power_state
 from virtdrivers import transaction
 from virtdrivers.libvirt import builder
@@ -28,6 +29,7 @@ from virtdrivers.libvirt import power
 from virtdrivers.libvirt import profiles
 from virtdrivers.libvirt import rescue
 from virtdrivers.libvirt import resources
+from virtdrivers.libvirt import serialports
 from virtdrivers.libvirt import settings as vsettings
 from virtdrivers.libvirt import snapshot as vsnapshot
 from virtdrivers.libvirt import storage as vstorage
@@ -85,6 +87,9 @@ class LibvirtDriver(driver.ComputeDriver):
                                           self.settings.builder)
         self.host = vhost.Host(self.settings.uri, lifecycle_callback=self.emit_event)
         self._host_limits = frozenset()
+        self.serial_ports = serialports.PortAllocator(
+            self.settings.builder.serial_console_listen,
+            self.settings.serial_port_range)
 
     @classmethod
     def support_matrix_columns(cls):
@@ -134,12 +139,22 @@ class LibvirtDriver(driver.ComputeDriver):
         return '%s guests%s' % (kind, '' if agent else ' without the QEMU guest '
                                 'agent (image property hw_qemu_guest_agent)')
 
-    def _context(self, instance, image_meta, network_info, disks, rescue=False):
+    def _context(self, instance, image_meta, network_info, disks, rescue=False,
+                 serial_ports=()):
         return build_context.BuildContext(
             instance=instance, image_meta=image_meta, profile=self.profile,
             network_info=network_info or (), disks=disks,
             console_log_path=self.storage.console_log_path(instance),
-            settings=self.settings.builder, rescue=rescue)
+            settings=self.settings.builder, rescue=rescue,
+            serial_ports=serial_ports)
+
+    def _new_serial_ports(self, txn):
+        """A TCP port for the serial console when they are enabled."""
+        if not self.settings.builder.serial_console_enabled:
+            return ()
+        port = self.serial_ports.acquire()
+        txn.on_undo('serial port', self.serial_ports.release, port)
+        return (port,)
 
     # -- lifecycle --------------------------------------------------------
 
@@ -147,6 +162,9 @@ class LibvirtDriver(driver.ComputeDriver):
         os.makedirs(self.settings.instances_path, exist_ok=True)
         self.host.get_connection()
         self.host.check_versions(min_libvirt=MIN_LIBVIRT, min_qemu=MIN_QEMU)
+        if self.settings.builder.serial_console_enabled:
+            for guest in self.host.list_guests():
+                self.serial_ports.claim(serialports.ports_of(guest.get_config()))
         limits = profiles.unsupported_on(self.host.get_hv_type())
         self._host_limits = limits
         self.capabilities = self.capabilities.without(
@@ -172,8 +190,9 @@ class LibvirtDriver(driver.ComputeDriver):
             disks = self.storage.prepare(
                 txn, context, instance, image_meta, network_info,
                 block_device_info, injected_files, admin_password, config_drive)
-            domain = builder.build_domain(
-                self._context(instance, image_meta, network_info, disks))
+            domain = builder.build_domain(self._context(
+                instance, image_meta, network_info, disks,
+                serial_ports=self._new_serial_ports(txn)))
             guest = self.host.write_instance_config(domain)
             txn.on_undo('domain definition', guest.undefine)
             if power_on:
@@ -197,7 +216,8 @@ class LibvirtDriver(driver.ComputeDriver):
     def _check_spawn_features(self, instance, image_meta, config_drive,
                               injected_files, block_device_info):
         flavor = instance.flavor
-        wanted = {'config-drive': config_drive,
+        wanted = {'attach-volume': bool(network.bdi_mapping(block_device_info)),
+                  'config-drive': config_drive,
                   'inject-files': bool(injected_files),
                   'swap-disk': bool(vstorage._swap_mb(flavor, block_device_info)),
                   'ephemeral-disk': bool(vstorage._ephemeral_gb(
@@ -233,7 +253,9 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def _cleanup(self, instance, guest, destroy_disks):
         if guest is not None:
+            ports = serialports.ports_of(guest.get_config(dump_inactive=True))
             guest.undefine()
+            self.serial_ports.release(*ports)
         if destroy_disks:
             self.storage.remove(instance)
 
@@ -263,8 +285,10 @@ class LibvirtDriver(driver.ComputeDriver):
         """Destroy, regenerate the domain XML from the instance's disks, start."""
         image_meta, saved_network = self.storage.load_record(instance)
         disks = self.storage.existing_disks(instance)
+        ports = serialports.ports_of(guest.get_config(dump_inactive=True))
         domain = builder.build_domain(self._context(
-            instance, image_meta, network_info or saved_network, disks))
+            instance, image_meta, network_info or saved_network, disks,
+            serial_ports=ports))
         power.force_off(guest)
         if guest.has_managed_save():
             guest.remove_managed_save()

@@ -2,7 +2,8 @@
 
 The domain's own definition is kept in ``unrescue.xml`` while rescued, so
 unrescue restores exactly what was there; ``unrescue.xml`` existing is what
-"rescued" means.
+"rescued" means. An instance with a config drive gets a rescue config drive
+(``disk.config.rescue``) carrying the rescue password, as in Nova.
 """
 
 import os
@@ -14,6 +15,8 @@ from virtdrivers.libvirt import builder
 from virtdrivers.libvirt import power
 from virtdrivers.libvirt import storage as vstorage
 from virtdrivers.libvirt.builder import context as build_context
+
+RESCUE_CONFIG = build_context.CONFIG + '.rescue'
 
 
 def _unrescue_path(drv, instance):
@@ -47,6 +50,11 @@ def rescue(drv, context, instance, network_info, image_meta, rescue_password):
         disks = [build_context.DiskSpec(build_context.RESCUE, source, boot_index=0)]
         disks += [d for d in drv.storage.existing_disks(instance)
                   if not d.is_config_drive]
+        if drv.storage.backend.exists(instance, build_context.CONFIG):
+            disks.append(drv.storage.config_drive(
+                instance, network_info, (), rescue_password, name=RESCUE_CONFIG))
+            txn.on_undo('rescue config drive', drv.storage.backend.delete,
+                        instance, RESCUE_CONFIG)
         domain = builder.build_domain(drv._context(
             instance, rescue_image, network_info, disks, rescue=True))
         power.force_off(guest)
@@ -68,6 +76,7 @@ def unrescue(drv, instance):
     power.force_off(guest)
     _restore(drv, original)
     drv.storage.backend.delete(instance, build_context.RESCUE)
+    drv.storage.backend.delete(instance, RESCUE_CONFIG)
     os.unlink(saved)
 
 

@@ -71,13 +71,14 @@ class InstanceStorage:
                 build_context.SWAP, self.backend.create_blank(
                     instance, build_context.SWAP, swap_mb * MIB, kind='swap')))
         if config_drive:
-            disks.append(self._config_drive(instance, network_info,
-                                             injected_files, admin_password))
+            disks.append(self.config_drive(instance, network_info,
+                                           injected_files, admin_password))
         self.save_record(instance, image_meta, network_info)
         return disks
 
-    def _config_drive(self, instance, network_info, injected_files,
-                      admin_password):
+    def config_drive(self, instance, network_info, injected_files,
+                     admin_password, name=build_context.CONFIG):
+        """Build a config drive ISO and import it as disk *name*."""
         fd, iso = tempfile.mkstemp(prefix='.config-drive-',
                                    dir=self.instance_dir(instance))
         os.close(fd)
@@ -85,12 +86,10 @@ class InstanceStorage:
             configdrive.build_config_drive(instance, network_info,
                                            list(injected_files or ()),
                                            admin_password, iso)
-            source = self.backend.import_file(instance, build_context.CONFIG,
-                                              iso, 'raw')
+            source = self.backend.import_file(instance, name, iso, 'raw')
         finally:
             fileutils.remove(iso)
-        return build_context.DiskSpec(build_context.CONFIG, source,
-                                      device='cdrom', readonly=True)
+        return build_context.DiskSpec(name, source, device='cdrom', readonly=True)
 
     # -- existing instances -----------------------------------------------
 
@@ -98,7 +97,7 @@ class InstanceStorage:
         """``DiskSpec`` of the instance's disks as they are now (no rescue)."""
         specs = []
         for name in self.backend.disk_names(instance):
-            if name.startswith(build_context.RESCUE):
+            if name.startswith(build_context.RESCUE) or name.endswith('.rescue'):
                 continue
             source = self.backend.source(instance, name)
             if name.startswith(build_context.CONFIG):

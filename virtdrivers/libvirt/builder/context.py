@@ -153,9 +153,10 @@ class BuilderSettings:
     def from_conf(cls, conf, **overrides):
         """Settings from ``[libvirt]``, ``[vnc]``, ``[spice]`` and
         ``[serial_console]`` (see :mod:`virtdrivers.conf`), plus
-        ``overrides`` (``cpu_models``, ``pointer_model`` have no option)."""
+        ``overrides`` (``pointer_model`` has no option)."""
         values = {
             "cpu_mode": conf.libvirt.cpu_mode,
+            "cpu_models": tuple(conf.libvirt.cpu_models),
             "hw_machine_type": conf.libvirt.hw_machine_type,
             "mem_stats_period_seconds": conf.libvirt.mem_stats_period_seconds,
             "disk_cachemodes": conf.libvirt.disk_cachemodes,
