@@ -26,6 +26,7 @@ libvirt URI to connect to. Empty chooses the URI of ``virt_type``
                         ('lvm', 'a logical volume in images_volume_group'),
                         ('rbd', 'an RBD image in images_rbd_pool'),
                         ('ploop', 'a ploop disk (Parallels/Virtuozzo)'),
+                        ('pool', 'a volume in a libvirt storage pool'),
                         ('default', 'qcow2 if [DEFAULT] use_cow_images, '
                                     'else flat')],
                help='Storage of instance disks (an image backend).'),
@@ -33,6 +34,16 @@ libvirt URI to connect to. Empty chooses the URI of ``virt_type``
                help='LVM volume group for images_type=lvm.'),
     cfg.BoolOpt('sparse_logical_volumes', default=False,
                 help='Create thin (sparse) logical volumes.'),
+    cfg.StrOpt('volume_clear', default='zero',
+               choices=[('zero', 'overwrite a deleted logical volume with '
+                                 'zeroes'),
+                        ('shred', 'overwrite it three times with random data'),
+                        ('none', 'do not clear it (fast; data may leak to the '
+                                 'next user of the space)')],
+               help='How logical volumes are cleared when deleted.'),
+    cfg.IntOpt('volume_clear_size', default=0, min=0,
+               help='MiB cleared from the start of a deleted logical volume; '
+                    '0 clears all of it.'),
     cfg.StrOpt('images_rbd_pool', default='rbd',
                help='Ceph pool for images_type=rbd.'),
     cfg.StrOpt('images_rbd_ceph_conf', default='',
