@@ -30,6 +30,11 @@ Environment:
 
 ``setup-libvirt.sh`` reads more (``REALHV_VIRT_TYPE``, ``REALHV_EXTRA_PKGS``, ...);
 see its header.
+
+Fault tests stop and start the daemon with :func:`stop_libvirtd` and
+:func:`start_libvirtd` (or :class:`LibvirtdRestartFixture`, which also makes
+sure it runs again at clean-up); :meth:`GuestImageFixture.noacpid_disk` gives
+a disk whose guest ignores ACPI shutdown requests without direct kernel boot.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
+import re
+import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -62,6 +70,16 @@ ALIVE_PERIOD = 5
 
 SETUP_TIMEOUT = 1800  # a fresh machine downloads ~80 MB of packages
 BUILD_TIMEOUT = 600
+#: Where libvirtd keeps per-domain runtime state (pid files, live XML,
+#: channel sockets, managed save images); a domain that is gone leaves
+#: nothing of its own there. (``/var/log/libvirt/qemu/NAME.log`` stays on
+#: purpose.)
+LIBVIRT_STATE_DIRS = ("/run/libvirt/qemu", "/var/lib/libvirt/qemu")
+#: ``libvirtd -d`` writes its pid here (``/var/run`` is ``/run``).
+LIBVIRTD_PIDFILE = "/run/libvirtd.pid"
+#: Byte offset of the FAT partition in the guest disk (build-guest.sh).
+_DISK_PARTITION = "@@1M"
+_UPTIME_RE = re.compile(r"uptime=([0-9]+(?:\.[0-9]+)?)")
 
 _REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -243,6 +261,40 @@ class GuestImageFixture(fixtures.Fixture):
         self.stamp = (path / "stamp").read_text()
         self.boot_timeout = float(os.environ.get("REALHV_BOOT_TIMEOUT") or 120)
 
+    def noacpid_disk(self, directory: str | os.PathLike) -> str:
+        """A copy of ``disk_raw`` in *directory* whose guest ignores ACPI.
+
+        Its SYSLINUX configuration adds ``realhv_noacpid`` to the kernel
+        command line, so a guest booted from the disk (no direct kernel
+        boot needed) ignores shutdown and reboot requests. Rewritten with
+        mtools, without root, loop devices or mounts.
+
+        :returns: the new raw disk's path.
+        :raises RealHVUnavailable: mtools (``mtype``, ``mcopy``) missing.
+        """
+        for tool in ("mtype", "mcopy"):
+            if shutil.which(tool) is None:
+                raise RealHVUnavailable(
+                    f"{tool} not found: install mtools for a guest that "
+                    "ignores ACPI")
+        disk = os.path.join(directory, "disk-noacpid.raw")
+        subprocess.run(["cp", "--sparse=always", self.disk_raw, disk],
+                       check=True)
+        image = disk + _DISK_PARTITION
+        config = subprocess.run(
+            ["mtype", "-i", image, "::/syslinux.cfg"], check=True,
+            stdout=subprocess.PIPE, text=True).stdout
+        lines = [f"{line} {self.noacpid_arg}"
+                 if line.strip().startswith("APPEND") else line
+                 for line in config.splitlines()]
+        cfg_path = os.path.join(directory, "syslinux-noacpid.cfg")
+        with open(cfg_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        subprocess.run(["mcopy", "-o", "-i", image, cfg_path,
+                        "::/syslinux.cfg"], check=True)
+        os.unlink(cfg_path)
+        return disk
+
 
 @dataclasses.dataclass(frozen=True)
 class MarkerMatch:
@@ -306,6 +358,13 @@ def wait_for_marker(read_console: Callable[[], str | bytes], marker: str,
         if check is not None:
             check()
         time.sleep(interval)
+
+
+def uptimes(text: str | bytes) -> list[float]:
+    """Guest uptimes (seconds) of the marker lines in *text*, in order."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return [float(m.group(1)) for m in _UPTIME_RE.finditer(text)]
 
 
 def wait_for_domain_state(dom, state: int, timeout: float,
@@ -427,3 +486,132 @@ class LeakCheckFixture(fixtures.Fixture):
             self.before)
         if leaks:
             raise AssertionError("left behind: " + ", ".join(leaks))
+
+
+def libvirtd_pid() -> int | None:
+    """The pid of the running libvirtd (from its pid file), or None."""
+    try:
+        with open(LIBVIRTD_PIDFILE) as f:
+            pid = int(f.read().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def _answers(uri: str) -> bool:
+    return subprocess.run(
+        ["virsh", "-q", "-c", uri, "version"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        check=False).returncode == 0
+
+
+def stop_libvirtd(timeout: float = 60) -> float:
+    """Stop libvirtd (SIGTERM to the pid in its pid file) and wait for it.
+
+    Running QEMU guests survive; libvirtd finds them again when it starts.
+
+    :returns: the seconds it took.
+    :raises RealHVUnavailable: no libvirtd runs, or it did not exit.
+    """
+    pid = libvirtd_pid()
+    if pid is None:
+        raise RealHVUnavailable(f"no libvirtd running ({LIBVIRTD_PIDFILE})")
+    start = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    while time.monotonic() - start < timeout:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise RealHVUnavailable(f"libvirtd {pid} did not exit in {timeout} s")
+
+
+def start_libvirtd(uri: str = RealLibvirtFixture.uri,
+                   timeout: float = 60) -> float:
+    """Start ``libvirtd -d`` unless *uri* answers; wait until it does.
+
+    :returns: the seconds it took.
+    :raises RealHVUnavailable: it did not answer in time.
+    """
+    start = time.monotonic()
+    if libvirtd_pid() is None:
+        # No inherited pipes: the daemon must not keep the test runner's
+        # output open.
+        subprocess.run(["libvirtd", "-d"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True, start_new_session=True)
+    while not _answers(uri):
+        if time.monotonic() - start >= timeout:
+            raise RealHVUnavailable(f"{uri} did not answer in {timeout} s")
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+class LibvirtdRestartFixture(fixtures.Fixture):
+    """Stop and start the host's libvirtd; it runs again at clean-up.
+
+    Use it after :class:`RealLibvirtFixture`. ``timings`` lists
+    ``(what, seconds)`` of each stop and start.
+    """
+
+    def __init__(self, uri: str = RealLibvirtFixture.uri):
+        super().__init__()
+        self.uri = uri
+
+    def _setUp(self):
+        self.timings = []
+        self._lock = threading.Lock()
+        self.addCleanup(self.start)
+        self.addDetail("libvirtd-restarts", testtools.content.Content(
+            testtools.content.UTF8_TEXT, lambda: [
+                "\n".join(f"{what}: {secs:.2f} s"
+                          for what, secs in self.timings).encode()]))
+
+    def stop(self) -> float:
+        with self._lock:
+            took = stop_libvirtd()
+            self.timings.append(("stop", took))
+        return took
+
+    def start(self) -> float:
+        with self._lock:
+            took = start_libvirtd(self.uri)
+            self.timings.append(("start", took))
+        return took
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def restart_in_background(self, delay: float = 0.0) -> threading.Thread:
+        """Restart after *delay* seconds in a thread (joined at clean-up);
+        its error, if any, is re-raised by :meth:`join`."""
+        self._errors = []
+
+        def run():
+            time.sleep(delay)
+            try:
+                self.restart()
+            except BaseException as err:  # reported by join()
+                self._errors.append(err)
+
+        thread = threading.Thread(target=run, name="libvirtd-restart",
+                                  daemon=True)
+        thread.start()
+        self._thread = thread
+        self.addCleanup(thread.join)
+        return thread
+
+    def join(self, timeout: float = 180) -> None:
+        """Wait for :meth:`restart_in_background`; raise what it raised."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise AssertionError(f"libvirtd restart still running after "
+                                 f"{timeout} s")
+        if self._errors:
+            raise self._errors[0]
