@@ -101,8 +101,11 @@ class LibvirtDriver(driver.ComputeDriver):
     @functools.cached_property
     def storage(self):
         cache = imagecache.ImageCache.from_conf(self.conf, self.image_service)
-        backend = self.backend_cls(self.settings.instances_path, cache,
-                                   self.settings.backend)
+        args = (self.settings.instances_path, cache, self.settings.backend)
+        # A backend with options of its own (lvm) reads them in from_conf.
+        from_conf = getattr(self.backend_cls, 'from_conf', None)
+        backend = from_conf(*args, self.conf) if from_conf else \
+            self.backend_cls(*args)
         return vstorage.InstanceStorage(backend, self.settings.instances_path)
 
     # -- helpers ----------------------------------------------------------
@@ -160,6 +163,9 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def init_host(self, host):
         os.makedirs(self.settings.instances_path, exist_ok=True)
+        # Build the image backend now: one that checks its storage (lvm: the
+        # volume group) fails at start-up, not at the first spawn.
+        LOG.debug('Image backend %s ready', self.storage.backend.name)
         self.host.get_connection()
         self.host.check_versions(min_libvirt=MIN_LIBVIRT, min_qemu=MIN_QEMU)
         if self.settings.builder.serial_console_enabled:
