@@ -79,6 +79,44 @@ libvirt URI to connect to. Empty chooses the URI of ``virt_type``
     cfg.StrOpt('rescue_image_id',
                help='Image to rescue instances with; unset uses the '
                     'instance\'s own image.'),
+    cfg.StrOpt('xen_default_vm_mode', default='xen',
+               choices=[('xen', 'paravirtualised (PV) guests'),
+                        ('hvm', 'fully virtualised (HVM) guests')],
+               help="""
+How Xen guests run when their image has no ``vm_mode`` property (an image's
+``vm_mode=xen`` or ``vm_mode=hvm`` always wins).
+
+PV guests get the Xen PV devices (``xvd*`` disks on the xen bus, netfront
+NICs, the Xen console and framebuffer) and boot through
+``xen_bootloader_path`` unless given a kernel; HVM guests get emulated IDE
+disks, NICs and VGA, with the PV-on-HVM drivers on request
+(``hw_disk_bus=xen``, ``hw_vif_model=netfront``).
+
+Related options: ``virt_type`` (only ``xen`` reads this),
+``xen_bootloader_path``, ``xen_hvmloader_path``.
+"""),
+    cfg.StrOpt('xen_bootloader_path', default='/usr/lib/xen-4.17/bin/pygrub',
+               help="""
+The PV bootloader Xen PV guests boot through when the driver gives them no
+kernel: it reads the kernel and its command line from the image's own
+``/boot``. A guest booted with a kernel (the image's ``kernel_id`` and
+``ramdisk_id``) does not use it.
+
+Possible values: a path on the Xen host (Debian's Xen 4.17 installs pygrub
+here); empty leaves the choice to libxl (its own pygrub).
+
+Related options: ``virt_type=xen``, ``xen_default_vm_mode``.
+"""),
+    cfg.StrOpt('xen_hvmloader_path', default='',
+               help="""
+Firmware of Xen HVM guests, written as their ``<os><loader>`` (Nova's
+option).
+
+Possible values: a path on the Xen host; empty (the default here; Nova's
+was ``/usr/lib/xen/boot/hvmloader``) lets libxl use its own hvmloader.
+
+Related options: ``virt_type=xen``, ``xen_default_vm_mode``.
+"""),
 ]
 
 

@@ -15,6 +15,7 @@ a family of profiles chosen by ``vm_mode``).
 import dataclasses
 import re
 import types
+import urllib.parse
 
 from virtdrivers import capabilities
 from virtdrivers import constants
@@ -78,7 +79,27 @@ class Profile:
       ``kernel_cmdline`` (``%(root)s`` is the root device path).
     * ``operations``: names from
       :data:`virtdrivers.capabilities.OPERATIONS` guests of this kind
-      support; the mandatory ones are always added.
+      support; the mandatory ones are always added. ``agent_operations``:
+      those of them that need the QEMU guest agent in the guest.
+    * ``description`` names the kind in messages ("Xen PV guests").
+    * ``channel_target_type``: ``<channel><target type>`` of the channels
+      (``virtio`` serial on QEMU, ``xen`` PV channels on Xen).
+    * ``serial_log``: how serial port 0 keeps the console log: ``log`` (a
+      pty with ``<log file>``, QEMU's virtlogd), ``file`` (a file-backed
+      port), None (no log). Without ``serial_console``, a
+      ``console_target_type`` alone gives a ``<console>`` (Xen PV's).
+    * Boot: ``bootloader`` (a host PV bootloader such as pygrub when no
+      kernel is given, path from the settings), ``hvm_loader`` (``<loader>``
+      from the settings), ``direct_kernel_boot``, ``init_path`` (containers
+      run init, not a kernel), ``machine_types`` (``<type machine>``).
+    * ``filesystem_driver``: containers get their root (and rescue) disk as
+      a ``<filesystem>`` with this driver, not as a ``<disk>``.
+    * ``disk_driver``: ``<disk><driver name>`` (None: the hypervisor's).
+    * ``memballoon_stats``: the balloon reports statistics;
+      ``windows_localtime``: Windows guests get a local-time clock.
+    * Host: ``host_hypervisor`` is what :mod:`.detect` must find on the host
+      (None: nothing to detect, TCG runs anywhere); ``dom0``: the host OS is
+      Xen's privileged domain 0, listed by libvirt and counted as the host.
     """
 
     name: str
@@ -119,6 +140,21 @@ class Profile:
     hpet_arches: frozenset = frozenset()
     smbios: bool = False
     kernel_cmdline: str | None = None
+    description: str = ""
+    agent_operations: frozenset = frozenset()
+    channel_target_type: str = "virtio"
+    serial_log: str | None = "log"
+    bootloader: bool = False
+    hvm_loader: bool = False
+    direct_kernel_boot: bool = True
+    init_path: str | None = None
+    machine_types: bool = True
+    filesystem_driver: str | None = None
+    disk_driver: str | None = "qemu"
+    memballoon_stats: bool = True
+    windows_localtime: bool = True
+    host_hypervisor: str | None = None
+    dom0: bool = False
 
     def __post_init__(self):
         unknown = set(self.operations) - capabilities.OPERATION_NAMES
@@ -208,8 +244,23 @@ class Profile:
         if vm_mode not in self.vm_modes:
             raise _invalid(image_meta, [_not_allowed(
                 self, "vm_mode", vm_mode, self.vm_modes)])
+        return self.member(vm_mode)
+
+    def member(self, vm_mode):
+        """The family member that runs guests of ``vm_mode``.
+
+        :raises ConfigurationError: for a ``vm_mode`` the family cannot run.
+        """
+        if vm_mode not in self.vm_modes:
+            raise exception.ConfigurationError(
+                reason="the %s profile runs no vm_mode %r (allowed: %s)"
+                % (self.name, vm_mode, ", ".join(self.vm_modes)))
         name = self.variants.get(vm_mode)
         return self if name is None else by_name(name)
+
+    def family(self):
+        """Every member of this profile's family, in ``vm_modes`` order."""
+        return tuple(self.member(vm_mode) for vm_mode in self.vm_modes)
 
     def validate_image(self, image_meta, machine_type=None):
         """Check the image's hardware properties against this profile.
@@ -266,6 +317,10 @@ class Profile:
 
     def _machine_errors(self, props, default_machine):
         machine = props.get("hw_machine_type")
+        if machine is not None and not self.machine_types:
+            return ["image property hw_machine_type=%r is not supported by "
+                    "the %s profile (it has no machine types)"
+                    % (machine, self.name)]
         if machine is not None and not _MACHINE_TYPE_RE.match(str(machine)):
             return ["image property hw_machine_type=%r is not a machine type "
                     "name (letters, digits, '.', '_', '-', e.g. pc, q35, "
@@ -323,8 +378,13 @@ _QEMU_PREFIXES = _frozen({"virtio": "vd", "scsi": "sd", "sata": "sd",
 # Nova's CONSOLE kernel arguments, after the root device.
 _CONSOLE_ARGS = "console=tty0 console=ttyS0 console=hvc0"
 
+# The config channel's name in the guest (/dev/virtio-ports/... on QEMU,
+# a Xen PV console of that name on Xen).
+_CONFIG_CHANNEL = "org.virtdrivers.config.0"
+
 KVM = Profile(
     name="kvm",
+    description="KVM guests",
     virt_type=constants.HV_KVM,
     domain_type="kvm",
     default_uri="qemu:///system",
@@ -341,6 +401,8 @@ KVM = Profile(
     video_models=("virtio", "vga", "cirrus", "qxl", "bochs", "none"),
     graphics_types=frozenset({"vnc", "spice"}),
     operations=_QEMU_OPERATIONS,
+    # virDomainSetUserPassword and fsfreeze go through the guest agent.
+    agent_operations=frozenset({"set-admin-password", "quiesce"}),
     scsi_models=("virtio-scsi", "lsilogic", "lsisas1068", "lsisas1078",
                  "vmpvscsi"),
     pointer_models=("usbtablet", "ps2mouse"),
@@ -348,7 +410,7 @@ KVM = Profile(
     serial_console=True,
     console_target_type="serial",
     guest_agent_channel="org.qemu.guest_agent.0",
-    config_channel="org.virtdrivers.config.0",
+    config_channel=_CONFIG_CHANNEL,
     spice_agent_channel="com.redhat.spice.0",
     rng_models=("virtio",),
     rng_backend="/dev/urandom",
@@ -362,13 +424,16 @@ KVM = Profile(
     hpet_arches=frozenset({constants.ARCH_X86_64, constants.ARCH_I686}),
     smbios=True,
     kernel_cmdline="root=%(root)s " + _CONSOLE_ARGS,
+    host_hypervisor="kvm",
 )
 
 # TCG: no host CPU to pass through, no vhost-net, no KVM timers; the kernel
-# is told not to trust its timer (Nova's no_timer_check).
+# is told not to trust its timer (Nova's no_timer_check). It runs anywhere,
+# so there is nothing to detect on the host.
 QEMU = dataclasses.replace(
     KVM,
     name="qemu",
+    description="QEMU (TCG) guests",
     virt_type=constants.HV_QEMU,
     domain_type="qemu",
     cpu_modes=("none", "custom"),
@@ -376,15 +441,149 @@ QEMU = dataclasses.replace(
     clock_timers=(),
     hpet_arches=frozenset(),
     kernel_cmdline="root=%(root)s " + _CONSOLE_ARGS + " no_timer_check",
+    host_hypervisor=None,
 )
 
-_BY_NAME = {profile.name: profile for profile in (KVM, QEMU)}
-# The profile each ``[libvirt] virt_type`` starts from.
-_BY_VIRT_TYPE = {"kvm": "kvm", "qemu": "qemu"}
+# Xen through libvirt's libxl driver. Not here: the QEMU guest agent
+# (set-admin-password, quiesce), NMI injection (trigger-crash-dump), SPICE
+# and interactive serial consoles, which libxl does not offer.
+_XEN_OPERATIONS = _QEMU_OPERATIONS - {
+    "spice-console", "serial-console", "set-admin-password", "quiesce",
+    "trigger-crash-dump"}
+
+# Paravirtualised: the Xen PV device family, booted by the host's PV
+# bootloader (pygrub) from the image's own /boot unless the driver gives a
+# kernel. The PV console is a pty served by xenconsoled: libvirt cannot log
+# it to a file, so there is no console-output.
+XEN_PV = Profile(
+    name="xen-pv",
+    description="Xen PV guests",
+    virt_type=constants.HV_XEN,
+    domain_type="xen",
+    default_uri="xen:///system",
+    os_type=constants.VM_MODE_XEN,
+    vm_modes=(constants.VM_MODE_XEN, constants.VM_MODE_HVM),
+    variants={constants.VM_MODE_HVM: "xen-hvm"},
+    disk_buses=("xen",),
+    cdrom_buses=("xen",),
+    device_prefixes={"xen": "xvd"},
+    vif_models=("netfront",),
+    vif_types=("bridge", "ovs"),
+    video_models=("xen",),
+    graphics_types=frozenset({"vnc"}),
+    operations=_XEN_OPERATIONS - {"console-output"},
+    serial_console=False,
+    console_target_type="xen",
+    serial_log=None,
+    config_channel=_CONFIG_CHANNEL,
+    channel_target_type="xen",
+    # libxl refuses any other balloon model, and refuses "none".
+    memballoon_model="xen",
+    memballoon_stats=False,
+    cpu_modes=("none", "host-passthrough"),
+    features=frozenset({"pae"}),
+    kernel_cmdline="root=%(root)s " + _CONSOLE_ARGS,
+    bootloader=True,
+    host_hypervisor="xen",
+    dom0=True,
+)
+
+# Fully virtualised: emulated IDE, NICs and VGA that any OS drives, with the
+# PV-on-HVM drivers (hw_disk_bus=xen, hw_vif_model=netfront) on request.
+# libxl knows no pit/rtc timers; HPET is HVM-only. The console log is a
+# file-backed serial port.
+XEN_HVM = dataclasses.replace(
+    XEN_PV,
+    name="xen-hvm",
+    description="Xen HVM guests",
+    os_type=constants.VM_MODE_HVM,
+    vm_modes=(constants.VM_MODE_HVM, constants.VM_MODE_XEN),
+    variants={constants.VM_MODE_XEN: "xen-pv"},
+    disk_buses=("ide", "xen"),
+    cdrom_buses=("ide",),
+    device_prefixes={"ide": "hd", "xen": "xvd"},
+    bus_slots={"ide": 4},
+    vif_models=("e1000", "netfront", "rtl8139", "ne2k_pci", "pcnet"),
+    video_models=("vga", "cirrus"),
+    operations=_XEN_OPERATIONS,
+    pointer_models=("usbtablet", "ps2mouse"),
+    input_bus="usb",
+    serial_console=True,
+    console_target_type="serial",
+    serial_log="file",
+    features=frozenset({"acpi", "apic", "pae"}),
+    hpet_arches=frozenset({constants.ARCH_X86_64, constants.ARCH_I686}),
+    bootloader=False,
+    hvm_loader=True,
+)
+
+# libvirt's vz driver (Virtuozzo, Parallels Cloud Server), Nova's feature
+# table: neither kind has SPICE, a serial console log, diagnostics, NMI or
+# quiesce; the admin password is set through libvirt without a guest agent.
+# vz refuses what it cannot map to its own configuration: channels, a
+# balloon, <features>, timers, a local-time clock, machine types, kernels,
+# SMBIOS, more than one VGA head, ethernet NICs.
+_VZ_OPERATIONS = frozenset((
+    "reboot", "power", "suspend", "resume-state-on-host-boot", "rescue",
+    "snapshot", "vnc-console", "set-admin-password", "config-drive",
+    "cache-images", "image-cache", "host-uptime", "host-ip", "host-cpu-stats",
+    "disk-info", "block-stats",
+))
+
+PARALLELS_VM = Profile(
+    name="parallels-vm",
+    description="Parallels virtual machines",
+    virt_type=constants.HV_PARALLELS,
+    domain_type="vz",
+    default_uri="parallels:///system",
+    os_type=constants.VM_MODE_HVM,
+    vm_modes=(constants.VM_MODE_HVM, constants.VM_MODE_EXE),
+    variants={constants.VM_MODE_EXE: "parallels-ct"},
+    # Nova's choice for vz: SCSI disks, IDE CD-ROMs (two IDE buses of two).
+    disk_buses=("scsi", "ide"),
+    cdrom_buses=("ide",),
+    device_prefixes={"scsi": "sd", "ide": "hd"},
+    bus_slots={"ide": 4},
+    vif_models=("e1000", "virtio", "rtl8139"),
+    vif_types=("bridge",),
+    video_models=("vga",),
+    graphics_types=frozenset({"vnc"}),
+    operations=_VZ_OPERATIONS | {"pause", "swap-disk", "ephemeral-disk"},
+    serial_console=False,
+    serial_log=None,
+    cpu_modes=("none",),
+    machine_types=False,
+    direct_kernel_boot=False,
+    disk_driver=None,
+    windows_localtime=False,
+)
+
+# Containers: the root filesystem is a ploop image, the guest runs init. No
+# pause, no swap disk (swap is the container's vswap setting), no disks but
+# the config drive, no video adapter and no NIC model.
+PARALLELS_CT = dataclasses.replace(
+    PARALLELS_VM,
+    name="parallels-ct",
+    description="Parallels containers (image vm_mode=exe)",
+    os_type=constants.VM_MODE_EXE,
+    vm_modes=(constants.VM_MODE_EXE, constants.VM_MODE_HVM),
+    variants={constants.VM_MODE_HVM: "parallels-vm"},
+    vif_models=(),
+    video_models=(),
+    operations=_VZ_OPERATIONS,
+    init_path="/sbin/init",
+    filesystem_driver="ploop",
+)
+
+_BY_NAME = {profile.name: profile for profile in (
+    KVM, QEMU, XEN_PV, XEN_HVM, PARALLELS_VM, PARALLELS_CT)}
+# The profile each ``[libvirt] virt_type`` starts from (its default vm_mode).
+_BY_VIRT_TYPE = {"kvm": "kvm", "qemu": "qemu", "xen": "xen-pv",
+                 "parallels": "parallels-vm"}
 
 
 def by_name(name):
-    """The profile called ``name`` (``kvm``, ``qemu``...).
+    """The profile called ``name`` (``kvm``, ``xen-pv``...).
 
     :raises ConfigurationError: for an unknown name.
     """
@@ -396,17 +595,22 @@ def by_name(name):
             % (name, ", ".join(sorted(_BY_NAME)))) from None
 
 
-def get(virt_type):
+def get(virt_type, default_vm_mode=None):
     """The profile for ``[libvirt] virt_type``.
 
-    :raises ConfigurationError: for a virt_type without a profile.
+    :param default_vm_mode: the vm_mode images without one run as (an
+        option such as ``[libvirt] xen_default_vm_mode``); None keeps the
+        family's default (Xen: PV, Parallels: VM).
+    :raises ConfigurationError: for a virt_type without a profile, or a
+        vm_mode its family cannot run.
     """
     try:
-        return _BY_NAME[_BY_VIRT_TYPE[virt_type]]
+        profile = _BY_NAME[_BY_VIRT_TYPE[virt_type]]
     except KeyError:
         raise exception.ConfigurationError(
             reason="[libvirt] virt_type=%r has no profile (known: %s)"
             % (virt_type, ", ".join(sorted(_BY_VIRT_TYPE)))) from None
+    return profile if default_vm_mode is None else profile.member(default_vm_mode)
 
 
 def names():
@@ -421,7 +625,22 @@ HYPERVISOR_LIMITS = {
     "TEST": frozenset(("vnc-console", "spice-console", "serial-console")),
 }
 
+# Hypervisor types libvirt runs inside its own process, not on this host's
+# hypervisor: what the host runs says nothing about them.
+IN_PROCESS_HYPERVISORS = frozenset(("TEST",))
+
 
 def unsupported_on(hv_type):
     """Operations a hypervisor of type *hv_type* cannot perform."""
     return HYPERVISOR_LIMITS.get((hv_type or "").upper(), frozenset())
+
+
+def needs_host_detection(profile, hv_type, uri=None):
+    """True when ``init_host`` must find ``profile.host_hypervisor`` on this
+    host (see :mod:`virtdrivers.libvirt.detect`): the profile needs one, the
+    connected hypervisor (type *hv_type*) is not libvirt's own, and *uri*
+    names no other machine (``qemu+ssh://elsewhere/system``)."""
+    remote = urllib.parse.urlsplit(uri or "").hostname
+    return (profile.host_hypervisor is not None
+            and (hv_type or "").upper() not in IN_PROCESS_HYPERVISORS
+            and remote in (None, "", "localhost"))

@@ -23,6 +23,7 @@ from virtdrivers.libvirt.builder import cpu_memory
 from virtdrivers.libvirt.builder import devices
 from virtdrivers.libvirt.builder import disks
 from virtdrivers.libvirt.builder import features
+from virtdrivers.libvirt.builder import filesystems
 from virtdrivers.libvirt.builder import identity
 from virtdrivers.libvirt.builder import interfaces
 from virtdrivers.libvirt.builder import metadata
@@ -45,6 +46,7 @@ STEPS = (
     features.configure,
     clock.configure,
     disks.configure,
+    filesystems.configure,
     interfaces.configure,
     consoles.configure,
     devices.configure,

@@ -12,13 +12,16 @@ Nova's rules (``nova/virt/libvirt/blockinfo.py``), asked of the profile:
 * the config drive comes last, and on a bus with fixed slots (IDE) takes the
   last free slot: ``hdd``, as Nova always gave it;
 * when rescuing, the rescue disk comes first and the instance's own root
-  disk follows it.
+  disk follows it;
+* a container's root (and rescue) disk is no disk but a filesystem (see
+  ``filesystems``): it gets no bus and no name.
 """
 
 import dataclasses
 
 from virtdrivers import exception
 from virtdrivers.libvirt.builder import context
+from virtdrivers.libvirt.builder import filesystems
 
 # Names a..z, aa..zz: more disks than any bus takes.
 _MAX_DEVICES = 26 * 27
@@ -130,7 +133,8 @@ def disk_mapping(ctx):
     :raises InvalidInput: for a bus the profile has not, or too many disks.
     """
     profile = ctx.profile
-    specs = ordered(ctx.disks, ctx.rescue)
+    mounted = filesystems.targets(profile, ctx.rescue)
+    specs = [s for s in ordered(ctx.disks, ctx.rescue) if s.name not in mounted]
     orders = boot_orders(specs, ctx.rescue)
     used = set()
     mapping = []

@@ -1,9 +1,11 @@
 """What a user sees and types into: serial console, graphics, video, input.
 
 The serial port 0 either logs to ``ctx.console_log_path`` (``console-output``
-reads that file) through a pty, or, with the interactive serial console
-enabled, listens on the TCP ports the driver allocated. ``<console>`` is the
-same port seen as the guest's console.
+reads that file) through a pty with a ``<log>`` (QEMU) or as a file-backed
+port (Xen HVM), or, with the interactive serial console enabled, listens on
+the TCP ports the driver allocated. ``<console>`` is the same port seen as
+the guest's console. A profile without serial ports may still have a
+console of its own (Xen PV's, served by xenconsoled).
 """
 
 from virtdrivers import exception
@@ -14,8 +16,13 @@ _MIB = 1024  # KiB per MiB: libvirt's video sizes are in KiB
 
 def configure(ctx, domain):
     """Add serial ports and console, graphics, video and pointer."""
-    if ctx.profile.serial_console:
+    profile = ctx.profile
+    if profile.serial_console:
         _serials(ctx, domain)
+    elif profile.console_target_type:
+        domain.devices.append(vxml.Console.new(
+            type="pty", target_type=profile.console_target_type,
+            target_port=0))
     if _graphics(ctx, domain):
         _video(ctx, domain)
         _pointer(ctx, domain)
@@ -32,11 +39,14 @@ def _serials(ctx, domain):
                         source_host=settings.serial_console_listen,
                         source_service=str(port), protocol_type="raw")
                    for port in ctx.serial_ports]
+    elif ctx.profile.serial_log == "file" and ctx.console_log_path:
+        sources = [dict(type="file", source_path=ctx.console_log_path)]
     else:
         sources = [dict(type="pty")]
     for port, source in enumerate(sources):
         serial = vxml.Serial.new(target_port=port, **source)
-        if port == 0 and ctx.console_log_path:
+        if (port == 0 and ctx.console_log_path
+                and ctx.profile.serial_log == "log"):
             serial.log_file = ctx.console_log_path
             # append='off' makes virtlogd truncate the log whenever a new
             # QEMU process starts (power on, resume from a managed save, a

@@ -50,7 +50,8 @@ class DiskSource:
     ``protocol`` (``rbd``, ``iscsi``...), ``name`` and ``hosts`` (``(name,
     port)`` pairs, port may be None) and ``auth``; ``volume`` uses ``pool``
     and ``volume`` (a libvirt storage pool volume). ``cache`` overrides the
-    host's cache mode for this disk.
+    host's cache mode for this disk; ``driver_name`` the profile's
+    ``<driver name>`` (None: the profile's, ``qemu`` on QEMU and Xen).
 
     :raises InvalidInput: for an unknown type or a missing field.
     """
@@ -63,7 +64,7 @@ class DiskSource:
     name: str | None = None
     hosts: tuple = ()
     format: str = "raw"
-    driver_name: str = "qemu"
+    driver_name: str | None = None
     cache: str | None = None
     auth: DiskAuth | None = None
 
@@ -121,6 +122,12 @@ class BuilderSettings:
     as Nova's ``[libvirt] disk_cachemodes``. ``serial_console_enabled``
     gives guests TCP serial ports (ports chosen by the driver) instead of a
     logged pty.
+
+    ``bootloader_path`` is the host's PV bootloader for profiles that boot
+    through one (Xen PV: pygrub); ``hvm_loader_path`` the firmware written
+    as ``<loader>`` for profiles that take one (Xen HVM; None: libxl's
+    own). ``default_vm_modes`` maps a virt_type to the vm_mode its images
+    run as when they name none (``[libvirt] xen_default_vm_mode``).
     """
 
     vnc_enabled: bool = True
@@ -137,11 +144,17 @@ class BuilderSettings:
     pointer_model: str | None = "usbtablet"
     serial_console_enabled: bool = False
     serial_console_listen: str = "127.0.0.1"
+    bootloader_path: str | None = "/usr/lib/xen-4.17/bin/pygrub"
+    hvm_loader_path: str | None = None
+    default_vm_modes: types.MappingProxyType = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}))
 
     def __post_init__(self):
         object.__setattr__(self, "cpu_models", tuple(self.cpu_models))
         object.__setattr__(self, "disk_cachemodes",
                            types.MappingProxyType(dict(self.disk_cachemodes)))
+        object.__setattr__(self, "default_vm_modes",
+                           types.MappingProxyType(dict(self.default_vm_modes)))
 
     @property
     def graphics_types(self):
@@ -168,6 +181,10 @@ class BuilderSettings:
             "serial_console_enabled": conf.serial_console.enabled,
             # Nova's serial ports listen on the address proxies connect to.
             "serial_console_listen": conf.serial_console.proxyclient_address,
+            "bootloader_path": conf.libvirt.xen_bootloader_path or None,
+            "hvm_loader_path": conf.libvirt.xen_hvmloader_path or None,
+            # The options that choose a family's default vm_mode.
+            "default_vm_modes": {"xen": conf.libvirt.xen_default_vm_mode},
         }
         values.update(overrides)
         return cls(**values)

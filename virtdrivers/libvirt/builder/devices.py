@@ -24,19 +24,23 @@ def _scsi_controller(ctx, domain):
     domain.devices.append(vxml.Controller.new(type="scsi", index=0, model=model))
 
 
-def _unix_channel(name):
-    # mode='bind' without a path: libvirt chooses the socket path.
+def _unix_channel(profile, name):
+    # mode='bind' without a path: libvirt chooses the socket path (QEMU and
+    # libxl both do).
     return vxml.Channel.new(type="unix", source_mode="bind",
-                            target_type="virtio", target_name=name)
+                            target_type=profile.channel_target_type,
+                            target_name=name)
 
 
 def _channels(ctx, domain):
     profile = ctx.profile
     if ctx.props.get("hw_qemu_guest_agent") and profile.guest_agent:
-        domain.devices.append(_unix_channel(profile.guest_agent_channel))
+        domain.devices.append(_unix_channel(profile,
+                                            profile.guest_agent_channel))
     if profile.config_channel:
-        # The host<->guest private configuration channel.
-        domain.devices.append(_unix_channel(profile.config_channel))
+        # The host<->guest private configuration channel: virtio-serial on
+        # QEMU, a Xen PV channel (a named PV console) on Xen.
+        domain.devices.append(_unix_channel(profile, profile.config_channel))
 
 
 def rng_allowed(flavor):
@@ -66,6 +70,6 @@ def _memballoon(ctx, domain):
         return
     balloon = vxml.MemBalloon.new(model=model)
     period = ctx.settings.mem_stats_period_seconds
-    if period > 0:
+    if period > 0 and ctx.profile.memballoon_stats:
         balloon.stats_period = period
     domain.devices.append(balloon)

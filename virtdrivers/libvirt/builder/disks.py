@@ -10,15 +10,20 @@ _CACHE_KEYS = {"volume": ("volume", "file")}
 def configure(ctx, domain):
     """Append one ``<disk>`` per mapped disk, in mapping order."""
     for info in ctx.disk_mapping:
-        domain.devices.append(disk_element(ctx.settings, info))
+        domain.devices.append(disk_element(ctx.settings, info, ctx.profile))
 
 
-def disk_element(settings, info):
-    """The :class:`~virtdrivers.libvirt.xml.Disk` of one ``DiskInfo``."""
+def disk_element(settings, info, profile=None):
+    """The :class:`~virtdrivers.libvirt.xml.Disk` of one ``DiskInfo``.
+
+    The ``<driver name>`` is the source's, else the profile's.
+    """
     spec, source = info.spec, info.spec.source
+    driver_name = source.driver_name or (
+        profile.disk_driver if profile is not None else None)
     disk = vxml.Disk.new(
         type=source.type, device=spec.device,
-        driver_name=source.driver_name, driver_type=source.format,
+        driver_name=driver_name, driver_type=source.format,
         driver_cache=cache_mode(settings, source),
         target_dev=info.dev, target_bus=info.bus,
         readonly=spec.readonly, serial=spec.serial,

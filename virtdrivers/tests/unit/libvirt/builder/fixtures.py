@@ -49,6 +49,11 @@ def root_disk(**spec):
     return file_disk(context.ROOT, fmt="qcow2", **spec)
 
 
+def ploop_disk(name=context.ROOT, **spec):
+    """A ploop disk: a directory with DiskDescriptor.xml and root.hds."""
+    return file_disk(name, fmt="ploop", **spec)
+
+
 def ephemeral_disk():
     return file_disk(context.EPHEMERAL, fmt="qcow2")
 

@@ -60,6 +60,38 @@ def kvm_volume_backed():
                   settings=BuilderSettings(mem_stats_period_seconds=0))
 
 
+def xen_pv_typical():
+    """A Xen PV guest booted by pygrub: xvd disks, netfront, Xen console."""
+    return fx.ctx(
+        "xen", disks=[fx.root_disk(), fx.ephemeral_disk(), fx.swap_disk(),
+                      fx.config_drive()],
+        flavor_kwargs={"ephemeral_gb": 1, "swap": 512})
+
+
+def xen_hvm_pv_drivers():
+    """A Xen HVM Windows guest with PV-on-HVM disks and NIC, hvmloader."""
+    return fx.ctx(
+        "xen", props={"vm_mode": "hvm", "os_type": "windows",
+                      "hw_disk_bus": "xen", "hw_vif_model": "netfront"},
+        disks=[fx.root_disk(), fx.config_drive()],
+        settings=BuilderSettings(
+            hvm_loader_path="/usr/lib/xen-4.17/boot/hvmloader"))
+
+
+def parallels_vm_typical():
+    """A Virtuozzo VM: SCSI disks, IDE config drive, VGA, VNC."""
+    return fx.ctx(
+        "parallels", disks=[fx.root_disk(), fx.ephemeral_disk(),
+                            fx.config_drive()],
+        flavor_kwargs={"ephemeral_gb": 1})
+
+
+def parallels_ct_typical():
+    """A Virtuozzo container: a ploop root filesystem, /sbin/init."""
+    return fx.ctx("parallels", props={"vm_mode": "exe"},
+                  disks=[fx.ploop_disk(), fx.config_drive()])
+
+
 class TestGolden(base.BuilderTestCase):
 
     def check(self, ctx, name):
@@ -78,6 +110,18 @@ class TestGolden(base.BuilderTestCase):
 
     def test_kvm_volume_backed(self):
         self.check(kvm_volume_backed(), "kvm_volume_backed")
+
+    def test_xen_pv_typical(self):
+        self.check(xen_pv_typical(), "xen_pv_typical")
+
+    def test_xen_hvm_pv_drivers(self):
+        self.check(xen_hvm_pv_drivers(), "xen_hvm_pv_drivers")
+
+    def test_parallels_vm_typical(self):
+        self.check(parallels_vm_typical(), "parallels_vm_typical")
+
+    def test_parallels_ct_typical(self):
+        self.check(parallels_ct_typical(), "parallels_ct_typical")
 
     def test_a_change_is_noticed(self):
         dom = self.build(kvm_typical())

@@ -32,15 +32,45 @@ class TestLookup(testtools.TestCase):
         err = self.assertRaises(exception.ConfigurationError,
                                 profiles.get, "lxc")
         self.assertIn("'lxc'", str(err))
-        self.assertIn("kvm, qemu", str(err))
+        self.assertIn("kvm, parallels, qemu, xen", str(err))
 
     def test_unknown_profile_name(self):
         err = self.assertRaises(exception.ConfigurationError,
-                                profiles.by_name, "xen-pv")
-        self.assertIn("'xen-pv'", str(err))
+                                profiles.by_name, "xen-pvh")
+        self.assertIn("'xen-pvh'", str(err))
 
     def test_names(self):
-        self.assertEqual(["kvm", "qemu"], profiles.names())
+        self.assertEqual(["kvm", "parallels-ct", "parallels-vm", "qemu",
+                          "xen-hvm", "xen-pv"], profiles.names())
+
+    def test_families_start_from_their_default_vm_mode(self):
+        self.assertIs(profiles.XEN_PV, profiles.get("xen"))
+        self.assertIs(profiles.PARALLELS_VM, profiles.get("parallels"))
+        self.assertEqual(("xen", "xen:///system", "xen"),
+                         (profiles.XEN_PV.domain_type,
+                          profiles.XEN_PV.default_uri, profiles.XEN_PV.os_type))
+        self.assertEqual(("vz", "parallels:///system"),
+                         (profiles.PARALLELS_VM.domain_type,
+                          profiles.PARALLELS_VM.default_uri))
+
+    def test_an_option_can_make_another_member_the_default(self):
+        # [libvirt] xen_default_vm_mode=hvm
+        self.assertIs(profiles.XEN_HVM, profiles.get("xen", "hvm"))
+        self.assertIs(profiles.XEN_HVM, profiles.get("xen", "hvm").for_image(
+            image()))
+        self.assertIs(profiles.XEN_PV, profiles.get("xen", "hvm").for_image(
+            image(vm_mode="xen")))
+        err = self.assertRaises(exception.ConfigurationError, profiles.get,
+                                "kvm", "xen")
+        self.assertIn("vm_mode 'xen'", str(err))
+
+    def test_family_members(self):
+        for member in (profiles.XEN_PV, profiles.XEN_HVM):
+            self.assertEqual({"xen-pv", "xen-hvm"},
+                             {p.name for p in member.family()})
+        self.assertEqual(("parallels-vm", "parallels-ct"),
+                         tuple(p.name for p in profiles.PARALLELS_VM.family()))
+        self.assertEqual((profiles.KVM,), profiles.KVM.family())
 
 
 class TestAnswers(testtools.TestCase):
@@ -222,3 +252,98 @@ class TestValidateSettings(testtools.TestCase):
         self.assertIn("vnc graphics", str(err))
         profiles.KVM.validate_settings(cpu_mode="host-passthrough",
                                        graphics_types=("vnc", "spice"))
+
+
+class TestXenAndParallels(testtools.TestCase):
+    """What differs between the hypervisors, as profile answers."""
+
+    def test_xen_pv_uses_the_pv_device_family(self):
+        pv = profiles.XEN_PV
+        self.assertEqual(("xen", "xvd", "netfront", "xen", "xen", "xen"),
+                         (pv.default_disk_bus, pv.device_prefix("xen"),
+                          pv.default_vif_model, pv.default_video_model,
+                          pv.console_target_type, pv.channel_target_type))
+        self.assertTrue(pv.bootloader)
+        self.assertFalse(pv.serial_console)
+
+    def test_xen_hvm_is_emulated_with_pv_drivers_on_request(self):
+        hvm = profiles.XEN_HVM
+        self.assertEqual(("ide", "e1000", "vga"),
+                         (hvm.default_disk_bus, hvm.default_vif_model,
+                          hvm.default_video_model))
+        self.assertIn("xen", hvm.disk_buses)
+        self.assertIn("netfront", hvm.vif_models)
+        self.assertTrue(hvm.hvm_loader)
+        self.assertEqual("file", hvm.serial_log)
+
+    def test_kvm_keeps_virtio(self):
+        self.assertEqual(("virtio", "virtio", "virtio"),
+                         (profiles.KVM.default_disk_bus,
+                          profiles.KVM.default_vif_model,
+                          profiles.KVM.channel_target_type))
+
+    def test_parallels_devices_are_the_ones_vz_accepts(self):
+        vm, ct = profiles.PARALLELS_VM, profiles.PARALLELS_CT
+        self.assertEqual(("scsi", "ide", ("vga",), False),
+                         (vm.default_disk_bus, vm.default_cdrom_bus,
+                          vm.video_models, vm.serial_console))
+        self.assertEqual(("exe", "/sbin/init", "ploop", ()),
+                         (ct.os_type, ct.init_path, ct.filesystem_driver,
+                          ct.video_models))
+        for profile in (vm, ct):
+            self.assertIsNone(profile.config_channel)
+            self.assertIsNone(profile.memballoon_model)
+            self.assertFalse(profile.features)
+
+    def test_operations_per_kind(self):
+        vm, ct = profiles.PARALLELS_VM, profiles.PARALLELS_CT
+        for name in ("pause", "swap-disk"):
+            self.assertTrue(vm.supports(name), name)
+            self.assertFalse(ct.supports(name), name)
+        for profile in (vm, ct):
+            for name in ("spice-console", "diagnostics", "console-output",
+                         "attach-volume", "swap-volume"):
+                self.assertFalse(profile.supports(name), (profile.name, name))
+            for name in ("reboot", "rescue", "suspend", "vnc-console",
+                         "snapshot", "set-admin-password", "config-drive"):
+                self.assertTrue(profile.supports(name), (profile.name, name))
+            # libvirt sets the password itself: no guest agent needed.
+            self.assertEqual(frozenset(), profile.agent_operations)
+        self.assertEqual({"set-admin-password", "quiesce"},
+                         profiles.KVM.agent_operations)
+        for profile in (profiles.XEN_PV, profiles.XEN_HVM):
+            for name in ("set-admin-password", "quiesce", "spice-console",
+                         "trigger-crash-dump"):
+                self.assertFalse(profile.supports(name), (profile.name, name))
+        # The PV console is xenconsoled's pty: nothing logs it to a file.
+        self.assertFalse(profiles.XEN_PV.supports("console-output"))
+        self.assertTrue(profiles.XEN_HVM.supports("console-output"))
+
+    def test_no_profile_claims_what_the_driver_lacks(self):
+        for name in profiles.names():
+            profile = profiles.by_name(name)
+            for op in ("resize", "live-migrate", "evacuate",
+                       "inject-networking", "attach-volume"):
+                self.assertFalse(profile.supports(op), (name, op))
+
+
+class TestHostDetection(testtools.TestCase):
+
+    def test_who_needs_it(self):
+        self.assertEqual("kvm", profiles.KVM.host_hypervisor)
+        self.assertEqual("xen", profiles.XEN_HVM.host_hypervisor)
+        self.assertIsNone(profiles.QEMU.host_hypervisor)
+        self.assertTrue(profiles.needs_host_detection(profiles.KVM, "QEMU",
+                                                      "qemu:///system"))
+        self.assertTrue(profiles.needs_host_detection(profiles.XEN_PV, "Xen"))
+        self.assertFalse(profiles.needs_host_detection(profiles.QEMU, "QEMU"))
+
+    def test_not_for_the_in_process_test_driver(self):
+        self.assertFalse(profiles.needs_host_detection(
+            profiles.KVM, "TEST", "test:///default"))
+
+    def test_not_for_a_remote_host(self):
+        self.assertFalse(profiles.needs_host_detection(
+            profiles.KVM, "QEMU", "qemu+ssh://compute-2/system"))
+        self.assertTrue(profiles.needs_host_detection(
+            profiles.KVM, "QEMU", "qemu+ssh://localhost/system"))
