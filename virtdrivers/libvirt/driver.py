@@ -200,12 +200,25 @@ class LibvirtDriver(driver.ComputeDriver):
                 instance, image_meta, network_info, disks,
                 serial_ports=self._new_serial_ports(txn)))
             guest = self.host.write_instance_config(domain)
-            txn.on_undo('domain definition', guest.undefine)
+            txn.on_undo('domain', self._remove_domain, instance)
             if power_on:
                 guest.launch()
-                txn.on_undo('running domain', power.force_off, guest)
                 guest.wait_for_state([power_state.RUNNING], timeout=60)
         LOG.info('Spawned instance %s', instance.uuid)
+
+    def _remove_domain(self, instance):
+        """Stop and undefine the domain a failed spawn defined.
+
+        Looked up again rather than through the Guest that defined it: when
+        libvirtd restarted meanwhile, that Guest's connection is gone and
+        only a new one (the Host reconnects) can remove the domain.
+        """
+        try:
+            guest = self.host.get_guest(instance)
+        except exception.InstanceNotFound:
+            return
+        power.force_off(guest)
+        guest.undefine()
 
     def _check_image_format(self, image_meta):
         fmt = image_meta.disk_format
