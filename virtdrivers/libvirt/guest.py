@@ -378,6 +378,14 @@ class Guest:
                     instance_id=self.uuid)
             time.sleep(interval)
 
+    def has_block_job(self, dev):
+        """Whether a block job (copy, commit, pull) runs on disk *dev*.
+
+        :raises NotSupported: the hypervisor has no block jobs.
+        """
+        with self._translated("block job info"):
+            return bool(self._domain.blockJobInfo(dev, 0))
+
     def abort_block_job(self, dev):
         """Stop the block job on *dev*; a copy keeps what it mirrored."""
         with self._translated("abort block job"):

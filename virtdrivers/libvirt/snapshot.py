@@ -71,6 +71,7 @@ def _extract_live(drv, guest, instance, image_meta, workdir, path, fmt):
     qemuimg.create(delta, 'qcow2', size)
     disk = xml.Disk.new(type='file', device='disk', driver_name='qemu',
                         driver_type='qcow2', source_file=delta, target_dev=dev)
+    _end_leftover_job(guest, dev)
     try:
         guest.block_copy(dev, disk.to_xml())
     except exception.NotSupported:
@@ -86,6 +87,24 @@ def _extract_live(drv, guest, instance, image_meta, workdir, path, fmt):
             guest.thaw_filesystems()
     qemuimg.convert(delta, 'qcow2', path, fmt)
     return True
+
+
+def _end_leftover_job(guest, dev):
+    """Abort a block job an earlier snapshot could not end.
+
+    When libvirtd restarts under a live snapshot, the copy goes on in QEMU
+    and the snapshot fails before it can abort it; libvirt then refuses
+    every new copy of the disk ("already in active block job"). As Nova
+    does, end it: the job is nobody else's (we start no other).
+    """
+    try:
+        if not guest.has_block_job(dev):
+            return
+    except exception.NotSupported:
+        return
+    LOG.warning('Instance %s: aborting a leftover block job on %s',
+                guest.uuid, dev)
+    guest.abort_block_job(dev)
 
 
 def _freeze(guest, image_meta):
