@@ -22,6 +22,7 @@ from virtdrivers import power_state
 from virtdrivers import transaction
 from virtdrivers.libvirt import builder
 from virtdrivers.libvirt import consoles
+from virtdrivers.libvirt import detect
 from virtdrivers.libvirt import host as vhost
 from virtdrivers.libvirt import imagebackend
 from virtdrivers.libvirt import imagecache
@@ -37,9 +38,6 @@ from virtdrivers.libvirt.builder import context as build_context
 
 LOG = logging.getLogger(__name__)
 
-# Operations that need the QEMU guest agent in the guest (image property
-# hw_qemu_guest_agent=yes), as in Nova.
-AGENT_OPERATIONS = frozenset(('set-admin-password', 'quiesce'))
 # Console operations and the host setting each needs.
 CONSOLE_SETTINGS = {'vnc-console': 'vnc_enabled', 'spice-console': 'spice_enabled',
                     'serial-console': 'serial_console_enabled'}
@@ -62,6 +60,16 @@ def _capabilities(profile, backend_cls, builder_settings):
         operations=frozenset(operations))
 
 
+def _host_capabilities(profile, backend_cls, builder_settings):
+    """What a host runs for any of its guest kinds (a Parallels host runs
+    VMs and containers): the union of the family's; per instance,
+    ``capabilities_for`` narrows it to the instance's kind."""
+    found = [_capabilities(member, backend_cls, builder_settings)
+             for member in profile.family()]
+    return found[0].replace(operations=frozenset().union(
+        *(member.operations for member in found)))
+
+
 def uptime_line(seconds, loadavg):
     """What ``uptime`` prints, as Nova's ``get_host_uptime`` returns it."""
     days, rest = divmod(int(seconds), 86400)
@@ -80,11 +88,13 @@ class LibvirtDriver(driver.ComputeDriver):
     def __init__(self, virtapi, conf=None, image_service=None):
         super().__init__(virtapi, conf=conf, image_service=image_service)
         self.settings = vsettings.LibvirtSettings.from_conf(self.conf)
-        self.profile = profiles.get(self.settings.virt_type)
+        self.profile = profiles.get(
+            self.settings.virt_type,
+            self.settings.builder.default_vm_modes.get(self.settings.virt_type))
         self.backend_cls = imagebackend.load(self.settings.images_type,
                                              self.settings.backend.use_cow)
-        self.capabilities = _capabilities(self.profile, self.backend_cls,
-                                          self.settings.builder)
+        self.capabilities = _host_capabilities(self.profile, self.backend_cls,
+                                               self.settings.builder)
         self.host = vhost.Host(self.settings.uri, lifecycle_callback=self.emit_event)
         self._host_limits = frozenset()
         self.serial_ports = serialports.PortAllocator(
@@ -125,22 +135,24 @@ class LibvirtDriver(driver.ComputeDriver):
             image_meta = self._image_of(instance)
         if image_meta is None:
             return self.capabilities
-        found = _capabilities(self.profile.for_image(image_meta), self.backend_cls,
-                              self.settings.builder)
+        profile = self.profile.for_image(image_meta)
+        found = _capabilities(profile, self.backend_cls, self.settings.builder)
         operations = found.operations - self._host_limits
         if not image_meta.properties.get('hw_qemu_guest_agent'):
-            operations -= AGENT_OPERATIONS
+            operations -= profile.agent_operations
         return found.replace(operations=operations)
 
     def describe_kind(self, instance=None, image_meta=None):
         if image_meta is None and instance is not None:
             image_meta = self._image_of(instance)
-        kind = self.profile.for_image(image_meta).name if image_meta else \
-            self.profile.name
+        profile = self.profile.for_image(image_meta) if image_meta else \
+            self.profile
         agent = image_meta is not None and \
             image_meta.properties.get('hw_qemu_guest_agent')
-        return '%s guests%s' % (kind, '' if agent else ' without the QEMU guest '
-                                'agent (image property hw_qemu_guest_agent)')
+        if agent or not profile.agent_operations:
+            return '%s (profile %s)' % (profile.description, profile.name)
+        return '%s (profile %s) without the QEMU guest agent (image property ' \
+            'hw_qemu_guest_agent)' % (profile.description, profile.name)
 
     def _context(self, instance, image_meta, network_info, disks, rescue=False,
                  serial_ports=()):
@@ -168,6 +180,9 @@ class LibvirtDriver(driver.ComputeDriver):
         LOG.debug('Image backend %s ready', self.storage.backend.name)
         self.host.get_connection()
         self.host.check_versions(min_libvirt=MIN_LIBVIRT, min_qemu=MIN_QEMU)
+        if profiles.needs_host_detection(self.profile, self.host.get_hv_type(),
+                                         self.settings.uri):
+            detect.require(self.profile.host_hypervisor, self.settings.virt_type)
         if self.settings.builder.serial_console_enabled:
             for guest in self.host.list_guests():
                 self.serial_ports.claim(serialports.ports_of(guest.get_config()))
@@ -332,12 +347,14 @@ class LibvirtDriver(driver.ComputeDriver):
         self.power_on(context, instance, network_info, block_device_info)
 
     def pause(self, instance):
+        self.require('pause', instance)
         with self._lock(instance):
             guest = self.host.get_guest(instance)
             power.expect(guest, 'pause', power_state.RUNNING)
             guest.pause()
 
     def unpause(self, instance):
+        self.require('pause', instance)
         with self._lock(instance):
             guest = self.host.get_guest(instance)
             power.expect(guest, 'unpause', power_state.PAUSED)
@@ -394,6 +411,7 @@ class LibvirtDriver(driver.ComputeDriver):
         guest.thaw_filesystems()
 
     def trigger_crash_dump(self, instance):
+        self.require('trigger-crash-dump', instance)
         guest = self.host.get_guest(instance)
         power.expect(guest, 'trigger_crash_dump', power_state.RUNNING)
         guest.inject_nmi()
@@ -410,6 +428,7 @@ class LibvirtDriver(driver.ComputeDriver):
         return [guest.uuid for guest in self.host.list_guests()]
 
     def get_instance_diagnostics(self, instance):
+        self.require('diagnostics', instance)
         guest = self.host.get_guest(instance)
         return resources.instance_diagnostics(
             guest, self.driver_name, self.profile.virt_type,

@@ -1,9 +1,20 @@
-"""The driver contract suite against LibvirtDriver on libvirt's test driver."""
+"""The driver contract suite against LibvirtDriver on libvirt's test driver.
 
+One class per profile: KVM and QEMU; Xen with its default (PV) images and
+with HVM images; Parallels VMs and containers. The test driver parses the
+domain XML of every kind (``<domain type='xen'>``, ``'vz'``, containers'
+``<filesystem>``) and runs the lifecycle, so each profile's declarations,
+including what it does not support, are held to the contract.
+"""
+
+import os
+
+from virtdrivers import exception
 from virtdrivers import virtapi
 from virtdrivers.libvirt import driver as libvirt_driver
 from virtdrivers.testing import libvirt_test
 from virtdrivers.tests import contract
+from virtdrivers.tests.unit.libvirt.imagebackend import test_ploop
 
 
 class LibvirtQemuContractTest(contract.DriverContract):
@@ -25,3 +36,130 @@ class LibvirtQemuContractTest(contract.DriverContract):
 
 class LibvirtKvmContractTest(LibvirtQemuContractTest):
     virt_type = 'kvm'
+
+
+class ImageKindContract:
+    """Mixin: a setup whose instances are all of the kind its image selects.
+
+    ``image_properties`` go on the image every test boots (``vm_mode``
+    picks the family member), and a declaration asked without an instance
+    (the spawn-time features: swap, ephemeral disk, config drive) is asked
+    for that image, since a host of a family (a Parallels host runs VMs and
+    containers) declares the union of its kinds.
+    """
+
+    image_properties = {}
+
+    def make_image(self):
+        path = os.path.join(self.workdir, 'contract-image.raw')
+        with open(path, 'wb') as f:
+            f.truncate(1024 * 1024)
+        return self.image_service.create(
+            self.ctx, {'name': 'contract', 'disk_format': 'raw',
+                       'container_format': 'bare',
+                       'properties': dict(self.image_properties)},
+            data_path=path)
+
+    def declared(self, operation, instance=None, image=None):
+        return super().declared(operation, instance, image or self.image)
+
+    def assert_refused_for_the_kind(self, operation, method, *args):
+        """*method* raises NotSupported naming *operation* and the kind."""
+        err = self.assertRaises(exception.NotSupported, method, *args)
+        self.assertEqual(operation, err.operation)
+        self.assertIn(self.kind_description, str(err))
+        self.assertIn(operation, str(err))
+
+
+class LibvirtXenContractTest(ImageKindContract, LibvirtQemuContractTest):
+    """Xen guests with images that say nothing: PV."""
+
+    virt_type = 'xen'
+    kind_description = 'Xen PV guests'
+
+    def test_guests_are_pv(self):
+        instance = self.spawn()
+        config = self.driver.host.get_guest(instance).get_config()
+        self.assertEqual(('xen', 'xvda', 'xen'),
+                         (config.type, config.devices.disks[0].target_dev,
+                          config.devices.consoles[0].target_type))
+
+    def test_no_console_log_for_pv_guests(self):
+        instance = self.spawn()
+        self.assert_refused_for_the_kind(
+            'console-output', self.driver.get_console_output, self.ctx,
+            instance)
+
+
+class LibvirtXenHvmContractTest(ImageKindContract, LibvirtQemuContractTest):
+    """Xen guests with images that say vm_mode=hvm."""
+
+    virt_type = 'xen'
+    image_properties = {'vm_mode': 'hvm'}
+    kind_description = 'Xen HVM guests'
+
+    def test_guests_are_hvm(self):
+        instance = self.spawn()
+        config = self.driver.host.get_guest(instance).get_config()
+        self.assertEqual(('hvm', 'hda', 'ide'),
+                         (config.os.os_type, config.devices.disks[0].target_dev,
+                          config.devices.disks[0].target_bus))
+        self.assertEqual(['file'], [s.type for s in config.devices.serials])
+
+
+class LibvirtParallelsVmContractTest(ImageKindContract,
+                                     LibvirtQemuContractTest):
+    """Parallels (Virtuozzo) VMs, on qcow2 disks (Virtuozzo 7's VM disk
+    format); ``test_libvirt_backends_contract`` runs them on ploop."""
+
+    virt_type = 'parallels'
+    image_properties = {'vm_mode': 'hvm'}
+    kind_description = 'Parallels virtual machines'
+
+    def test_no_diagnostics(self):
+        instance = self.spawn()
+        self.assert_refused_for_the_kind(
+            'diagnostics', self.driver.get_diagnostics, instance)
+
+    def test_password_without_a_guest_agent(self):
+        self.assertTrue(self.declared('set-admin-password', self.spawn()))
+        self.assertNotIn('hw_qemu_guest_agent', self.image_properties)
+
+
+class LibvirtParallelsCtContractTest(LibvirtParallelsVmContractTest):
+    """Parallels (Virtuozzo) containers: image vm_mode=exe, the root disk a
+    ploop directory mounted as the container's root filesystem."""
+
+    image_properties = {'vm_mode': 'exe'}
+    kind_description = 'Parallels containers'
+
+    def setUp(self):
+        self.useFixture(test_ploop.PloopFixture(self))
+        super().setUp()
+
+    def make_conf(self):
+        conf = super().make_conf()
+        conf.set_override('images_type', 'ploop', group='libvirt')
+        return conf
+
+    def test_root_is_a_ploop_filesystem(self):
+        instance = self.spawn()
+        config = self.driver.host.get_guest(instance).get_config()
+        self.assertEqual(('exe', '/sbin/init'),
+                         (config.os.os_type, config.os.init))
+        self.assertEqual([('ploop', 'ploop', '/')],
+                         [(f.driver_type, f.driver_format, f.target_dir)
+                          for f in config.devices.filesystems])
+        self.assertEqual([], [d for d in config.devices.disks
+                              if d.device == 'disk'])
+
+    def test_pause_is_refused_naming_the_kind(self):
+        instance = self.spawn()
+        self.assert_refused_for_the_kind('pause', self.driver.pause, instance)
+
+    def test_host_declares_both_kinds(self):
+        # The host runs VMs too: pause and swap are declared for the host,
+        # refused for the container.
+        self.assertTrue(self.driver.capabilities.supports('pause'))
+        self.assertTrue(self.driver.capabilities.supports('swap-disk'))
+        self.assertFalse(self.declared('swap-disk'))
