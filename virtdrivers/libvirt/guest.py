@@ -62,10 +62,14 @@ class Guest:
     """One libvirt domain.
 
     :param domain: a ``libvirt.virDomain``.
+    :param host: the hypervisor (its URI) that
+        :class:`~virtdrivers.exception.HypervisorUnavailable` names when
+        the connection is lost.
     """
 
-    def __init__(self, domain):
+    def __init__(self, domain, host=None):
         self._domain = domain
+        self._host = host
         self._uuid = None
 
     def __repr__(self):
@@ -93,7 +97,8 @@ class Guest:
         return self._domain.ID()
 
     def _translated(self, operation):
-        return errors.translated(instance_id=self.uuid, operation=operation)
+        return errors.translated(instance_id=self.uuid, operation=operation,
+                                 host=self._host)
 
     # Power -----------------------------------------------------------------
 

@@ -33,8 +33,9 @@ from virtdrivers.libvirt.binding import libvirt
 
 LOG = logging.getLogger(__name__)
 
-# Xen's control domain is listed like a guest; it is not an instance.
-_DOM0_UUID = "00000000-0000-0000-0000-000000000000"
+# Xen's control domain (dom0, the host's own OS) is listed like a guest; it
+# is not an instance.
+DOM0_UUID = "00000000-0000-0000-0000-000000000000"
 _QEMU_SCHEMES = frozenset({"qemu", "kvm"})
 # getAllDomainStats flags that are also listAllDomains filters.
 _LIST_FLAGS_MASK = 0xFF
@@ -343,9 +344,9 @@ class Host:
         flags = libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE if only_running else 0
         domains = self.read(lambda conn: conn.listAllDomains(flags),
                             operation="list guests")
-        guests = [libvirt_guest.Guest(domain) for domain in domains]
+        guests = [libvirt_guest.Guest(domain, self._uri) for domain in domains]
         if only_guests:
-            guests = [guest for guest in guests if guest.uuid != _DOM0_UUID]
+            guests = [guest for guest in guests if guest.uuid != DOM0_UUID]
         return guests
 
     def get_guest(self, instance):
@@ -362,7 +363,7 @@ class Host:
         """
         domain = self.read(lambda conn: conn.lookupByUUIDString(uuid),
                            instance_id=uuid, operation="look up instance")
-        return libvirt_guest.Guest(domain)
+        return libvirt_guest.Guest(domain, self._uri)
 
     def write_instance_config(self, xml):
         """Define (or redefine) a domain from XML text or a Domain object.
@@ -373,7 +374,7 @@ class Host:
         text = xml.to_xml() if hasattr(xml, "to_xml") else xml
         domain = self.call(lambda conn: conn.defineXML(text),
                            operation="define instance")
-        return libvirt_guest.Guest(domain)
+        return libvirt_guest.Guest(domain, self._uri)
 
     def get_all_domain_stats(self, stats_flags=0, flags=0):
         """Return ``{uuid: stats}`` for all domains in one call.
@@ -424,7 +425,7 @@ class Host:
         return {
             uuid: objects.InstanceInfo(
                 state=libvirt_guest.to_power_state(values["state.state"]))
-            for uuid, values in stats.items() if uuid != _DOM0_UUID
+            for uuid, values in stats.items() if uuid != DOM0_UUID
         }
 
     # Host resources ----------------------------------------------------------
@@ -437,20 +438,33 @@ class Host:
         """Return the host memory in MiB."""
         return self._node_info()[1]
 
-    def get_memory_mb_used(self):
+    def get_memory_mb_used(self, from_hypervisor=False):
         """Return the host memory in use, in MiB (free, buffers and page
-        cache do not count)."""
-        try:
-            kib = self.read(
-                lambda conn: conn.getMemoryStats(
-                    libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS, 0),
-                operation="get memory statistics")
-        except exception.NotSupported:
+        cache do not count).
+
+        :param from_hypervisor: count what the hypervisor has handed out
+            (its total less its free memory) instead of the host kernel's
+            statistics: on Xen the host OS is dom0, a domain whose memory
+            statistics describe dom0 alone, and dom0's memory is the host's.
+        """
+        kib = None if from_hypervisor else self._node_memory_stats()
+        if kib is None:
             free = self.read(lambda conn: conn.getFreeMemory(),
                              operation="get free memory")
             return self.get_memory_mb_total() - free // (1024 * 1024)
         unused = sum(kib.get(key, 0) for key in ("free", "buffers", "cached"))
         return (kib["total"] - unused) // 1024
+
+    def _node_memory_stats(self):
+        """The host kernel's memory statistics (KiB), or None when the
+        hypervisor has none (libvirt's test driver)."""
+        try:
+            return self.read(
+                lambda conn: conn.getMemoryStats(
+                    libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS, 0),
+                operation="get memory statistics")
+        except exception.NotSupported:
+            return None
 
     def get_cpu_stats(self):
         """Return host CPU times in ns (``kernel``, ``user``, ``idle``,

@@ -171,6 +171,23 @@ class TestConnection(HostCase):
         host.write_instance_config(xml)
         self.assertEqual(2, len(self.opened))
 
+    def test_guests_name_the_host_when_the_connection_is_lost(self):
+        host = self.make_host()
+        _name, _uuid, xml = self.new_domain_xml()
+        guest = host.write_instance_config(xml)
+
+        def lost(*args):
+            # What a call says when libvirtd went away under it.
+            raise test_errors.fake_error(
+                libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_RPC,
+                "client socket is closed")
+
+        guest.domain.state = lost
+        err = self.assertRaises(exception.HypervisorUnavailable,
+                                guest.get_power_state)
+        self.assertIn(URI, str(err))
+        self.assertNotIn("(unknown)", str(err))
+
     def test_close_callback_marks_broken_and_next_call_reconnects(self):
         host = self.make_host()
         first = host.get_connection()
