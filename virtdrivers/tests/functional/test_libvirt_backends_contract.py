@@ -6,7 +6,7 @@ emulated (:class:`~virtdrivers.tests.unit.libvirt.imagebackend.test_lvm.
 FakeLvm`, logical volumes as sparse files) in place of the one runner of
 :mod:`virtdrivers.libvirt.lvm`; qemu-img, mkswap, dd run for real.
 ploop: the real ploop tool (skipped with the reason when it is missing
-and cannot be installed).
+and cannot be installed), with virt_type=parallels.
 """
 
 import os
@@ -39,6 +39,9 @@ class LvmContractTest(test_libvirt_contract.LibvirtQemuContractTest):
         conf.set_override('images_type', 'lvm', group='libvirt')
         conf.set_override('images_volume_group', 'contract-vg', group='libvirt')
         conf.set_override('sparse_logical_volumes', self.sparse, group='libvirt')
+        # Zeroing whole 1 GiB roots (real dd on the emulated volumes) would
+        # write gigabytes per test; the first MiB still runs dd for real.
+        conf.set_override('volume_clear_size', 1, group='libvirt')
         return conf
 
     def test_disks_are_logical_volumes(self):
@@ -90,6 +93,11 @@ class LvmStartTest(testtools.TestCase):
 
 
 class PloopContractTest(test_libvirt_contract.LibvirtQemuContractTest):
+    """Parallels VMs, the guests ploop disks are for (QEMU cannot open a
+    ploop directory)."""
+
+    virt_type = 'parallels'
+
     def setUp(self):
         self.useFixture(test_ploop.PloopFixture(self))
         super().setUp()
@@ -101,9 +109,31 @@ class PloopContractTest(test_libvirt_contract.LibvirtQemuContractTest):
 
     def test_root_disk_is_a_ploop_directory(self):
         instance = self.spawn()
-        xml = self.driver.host.get_guest(instance).get_xml_desc()
+        config = self.driver.host.get_guest(instance).get_xml_desc()
         root = os.path.join(self.conf.instances_path, instance.uuid, 'disk')
-        self.assertIn("<driver name='qemu' type='ploop'", xml)
-        self.assertIn("<source file='%s'" % root, xml)
+        self.assertIn("<disk type='file' device='disk'>", config)
+        self.assertIn("<driver type='ploop'/>", config)
+        self.assertIn("<source file='%s'/>" % root, config)
         self.assertEqual(['DiskDescriptor.xml', 'root.hds'],
                          sorted(os.listdir(root)))
+
+    def test_container_root_is_the_ploop_filesystem(self):
+        # Image vm_mode=exe: a Parallels container, whose root disk is its
+        # root <filesystem>. (Not a contract run of its own: the suite's
+        # spawn-feature tests check the host's declarations, not the
+        # image's, and containers have no swap or ephemeral disks.)
+        path = os.path.join(self.workdir, 'contract-ct.raw')
+        with open(path, 'wb') as f:
+            f.truncate(1024 * 1024)
+        image = self.image_service.create(
+            self.ctx, {'name': 'contract-ct', 'disk_format': 'raw',
+                       'container_format': 'bare',
+                       'properties': {'vm_mode': 'exe'}}, data_path=path)
+        instance = self.spawn(image=image)
+        config = self.driver.host.get_guest(instance).get_xml_desc()
+        root = os.path.join(self.conf.instances_path, instance.uuid, 'disk')
+        self.assertIn("<filesystem type='file'", config)
+        self.assertIn("<driver type='ploop' format='ploop'/>", config)
+        self.assertIn("<source file='%s'/>" % root, config)
+        self.assertIn("<target dir='/'/>", config)
+        self.assertTrue(os.path.isfile(os.path.join(root, 'DiskDescriptor.xml')))
