@@ -424,8 +424,9 @@ class TestCommands(_CommandsBase):
     def test_snapshot_extract_reads_the_volume_as_raw(self):
         backend = self.backend()
         backend.create_blank(self.instance, 'disk', 8 * MiB)
-        backend.snapshot_extract(self.instance, 'disk', '/tmp/out', 'qcow2')
-        self.assertEqual([('/dev/vg/' + self.lv, 'raw', '/tmp/out', 'qcow2')],
+        target = os.path.join(self.tmp, 'out')
+        backend.snapshot_extract(self.instance, 'disk', target, 'qcow2')
+        self.assertEqual([('/dev/vg/' + self.lv, 'raw', target, 'qcow2')],
                          self.converts)
 
     def test_capacity_of_thick_volumes_is_the_group(self):
