@@ -27,9 +27,86 @@ libvirt URI to connect to. Empty chooses the URI of ``virt_type``
                         ('rbd', 'an RBD image in images_rbd_pool'),
                         ('ploop', 'a ploop disk (Parallels/Virtuozzo)'),
                         ('pool', 'a volume in a libvirt storage pool'),
-                        ('default', 'qcow2 if [DEFAULT] use_cow_images, '
-                                    'else flat')],
+                        ('default', 'pool with use_storage_pools (but see '
+                                    'there), else qcow2 if [DEFAULT] '
+                                    'use_cow_images, else flat')],
                help='Storage of instance disks (an image backend).'),
+    cfg.BoolOpt('use_storage_pools', default=True,
+                help="""
+Keep the disks of new instances in libvirt storage pools.
+
+The image cache directory is registered as the ``dir`` pool
+``nova-base-images-pool`` (its layout does not change) and instance disks
+are volumes ``<instance uuid>_<disk name>`` of ``nova-disks-pool``, made by
+libvirt: copies with ``virStorageVolCreateXMLFrom``, copy-on-write volumes
+(``[DEFAULT] use_cow_images``, file pools only) with a ``<backingStore>``
+on the base. Both pools are defined and started at start-up when missing.
+
+How it combines with ``images_type``: it applies when ``images_type`` is
+``default`` (``pool`` always uses pools; naming any other backend keeps
+that backend). Instances whose disks are still files of the ``flat`` or
+``qcow2`` backend keep working: a warning names them at start-up, and their
+disks are copied into the pool at their next hard reboot or power on, while
+the guest is off (never while it runs).
+
+libvirt's test driver (``test://`` URIs) keeps no volume data, so there
+``default`` stays on the file backends; ``images_type = pool`` uses pools
+there anyway, without config drives, swap disks and snapshots.
+
+Related options: ``storage_pool_type``, ``storage_pool_target``,
+``storage_pool_source``, ``images_type``, ``[DEFAULT] use_cow_images``.
+"""),
+    cfg.StrOpt('storage_pool_type', default='dir',
+               choices=[('dir', 'a directory (storage_pool_target)'),
+                        ('fs', 'a file system on the block device '
+                               'storage_pool_source, mounted on '
+                               'storage_pool_target'),
+                        ('netfs', 'an NFS export storage_pool_source '
+                                  '(``HOST:/PATH``) mounted on '
+                                  'storage_pool_target'),
+                        ('logical', 'the LVM volume group named '
+                                    'storage_pool_source'),
+                        ('zfs', 'the ZFS pool named storage_pool_source'),
+                        ('rbd', 'the Ceph pool storage_pool_source '
+                                '(``POOL`` or ``MONITOR_HOST:POOL``)'),
+                        ('gluster', 'the Gluster volume storage_pool_source '
+                                    '(``HOST:VOLUME``)'),
+                        ('vstorage', 'the Virtuozzo Storage cluster named '
+                                     'storage_pool_source, mounted on '
+                                     'storage_pool_target')],
+               help="""
+libvirt pool type of ``nova-disks-pool``, the pool of instance disks.
+
+Volumes are qcow2 (copy-on-write, with ``[DEFAULT] use_cow_images``) or
+raw in the file pools (``dir``, ``fs``, ``netfs``, ``vstorage``), raw
+elsewhere. Only ``dir`` pools are built (their directory created); the
+storage behind any other type (volume group, device, export, Ceph pool)
+must exist: start-up fails with an error naming the option otherwise.
+libvirt cannot copy a volume into an RBD pool (``createXMLFrom``), so there
+base images are uploaded.
+
+Related options: ``use_storage_pools``, ``storage_pool_target``,
+``storage_pool_source``.
+"""),
+    cfg.StrOpt('storage_pool_target', default='$instances_path/pool',
+               help="""
+Where ``nova-disks-pool`` keeps its volumes: the directory of a ``dir``
+pool (created when missing), the mount point of ``fs``, ``netfs`` and
+``vstorage`` pools. Ignored by the other types (a ``logical`` pool's
+volumes are under ``/dev/<volume group>``).
+
+Related options: ``storage_pool_type``, ``[DEFAULT] instances_path``.
+"""),
+    cfg.StrOpt('storage_pool_source', default='',
+               help="""
+What ``nova-disks-pool`` is made of, as its type needs it: the volume
+group (``logical``), the block device (``fs``), ``HOST:/PATH`` (``netfs``),
+the Ceph pool (``rbd``; ``MONITOR_HOST:POOL`` names a
+monitor), ``HOST:VOLUME`` (``gluster``), the ZFS pool (``zfs``) or the
+cluster (``vstorage``). Unused by ``dir`` pools.
+
+Related options: ``storage_pool_type``.
+"""),
     cfg.StrOpt('images_volume_group',
                help='LVM volume group for images_type=lvm.'),
     cfg.BoolOpt('sparse_logical_volumes', default=False,
