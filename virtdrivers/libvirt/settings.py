@@ -5,6 +5,7 @@ import os
 
 from virtdrivers import exception
 from virtdrivers.libvirt import profiles
+from virtdrivers.libvirt import storagepools
 from virtdrivers.libvirt.builder import context as build_context
 from virtdrivers.libvirt.imagebackend import base as backend_base
 
@@ -29,6 +30,8 @@ class LibvirtSettings:
     base_dir: str
     lock_path: str
     images_type: str
+    image_backend: str
+    pools: storagepools.PoolSettings | None
     force_config_drive: bool
     wait_soft_reboot_seconds: int
     max_console_log_bytes: int
@@ -63,15 +66,22 @@ class LibvirtSettings:
         builder = build_context.BuilderSettings.from_conf(conf)
         profile.validate_settings(builder.cpu_mode, builder.cpu_models,
                                   builder.graphics_types)
+        uri = conf.libvirt.connection_uri or profile.default_uri
+        # [libvirt] use_storage_pools turns images_type=default into pool.
+        image_backend = storagepools.backend_name(
+            conf.libvirt.images_type, conf.libvirt.use_storage_pools, uri)
         return cls(
             virt_type=virt_type,
-            uri=conf.libvirt.connection_uri or profile.default_uri,
+            uri=uri,
             host=conf.host, my_ip=conf.my_ip,
             instances_path=instances_path,
             base_dir=os.path.join(instances_path,
                                   conf.image_cache.subdirectory_name),
             lock_path=os.path.join(instances_path, 'locks'),
             images_type=conf.libvirt.images_type,
+            image_backend=image_backend,
+            pools=storagepools.PoolSettings.from_conf(conf)
+            if image_backend == 'pool' else None,
             force_config_drive=conf.force_config_drive,
             wait_soft_reboot_seconds=conf.libvirt.wait_soft_reboot_seconds,
             max_console_log_bytes=conf.libvirt.max_console_log_bytes,
