@@ -167,7 +167,15 @@ class ImageMetaProps:
 
 @dataclasses.dataclass
 class ImageMeta(_DictCompat):
-    """Metadata of an image, as Glance v2 (and Nova's ImageMeta) has it."""
+    """Metadata of an image, as Glance v2 (and Nova's ImageMeta) has it.
+
+    ``direct_url`` and ``locations`` are Glance's (shown with
+    ``show_image_direct_url`` and ``show_multiple_locations``): where the
+    image's data is in its store, e.g. ``rbd://<fsid>/<pool>/<image>/snap``,
+    which lets the rbd image backend clone it instead of downloading it.
+    ``locations`` is a list of ``{'url': ..., 'metadata': {...}}``. Nova's
+    ImageMeta has neither; a backend reads them with ``getattr``.
+    """
 
     id: str | None = None
     name: str | None = None
@@ -183,11 +191,14 @@ class ImageMeta(_DictCompat):
     status: str | None = None
     owner: str | None = None
     visibility: str | None = None
+    direct_url: str | None = None
+    locations: list | None = None
     properties: ImageMetaProps = dataclasses.field(default_factory=ImageMetaProps)
 
     _FIELDS = ('id', 'name', 'disk_format', 'container_format', 'size',
                'virtual_size', 'checksum', 'os_hash_algo', 'os_hash_value',
-               'min_disk', 'min_ram', 'status', 'owner', 'visibility')
+               'min_disk', 'min_ram', 'status', 'owner', 'visibility',
+               'direct_url', 'locations')
 
     @classmethod
     def from_dict(cls, data):
