@@ -198,7 +198,7 @@ class ContractBase(testtools.TestCase):
     def assert_feature_not_supported(self, operation):
         if operation in ('evacuate', 'auto-configure-disk'):
             # No argument asks for these; the declaration is all there is.
-            self.assertFalse(self.declared(operation))
+            self.assertFalse(self.declared(operation, image=self.image))
             return
         instance, kwargs = self.spawn_feature_kwargs(operation)
         err = self.assertRaises(exception.NotSupported, self.spawn, instance,

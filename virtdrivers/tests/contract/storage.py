@@ -132,7 +132,7 @@ class StorageContract(ContractBase):
     # -- features of spawn ------------------------------------------------
 
     def _feature(self, operation):
-        if not self.declared(operation):
+        if not self.declared(operation, image=self.image):
             return self.assert_not_supported(operation)
         instance, kwargs = self.spawn_feature_kwargs(operation)
         self.spawn(instance, **kwargs)
@@ -155,7 +155,7 @@ class StorageContract(ContractBase):
             self.assertEqual(2, len(disks), 'root and ephemeral disk expected')
 
     def test_op_auto_configure_disk(self):
-        if not self.declared('auto-configure-disk'):
+        if not self.declared("auto-configure-disk", image=self.image):
             return self.assert_not_supported('auto-configure-disk')
         self.fail('no contract test for auto-configure-disk yet')
         return None
