@@ -2,6 +2,10 @@
 
 The periodic resource update must not cost a call (or a ``qemu-img info``)
 per instance: everything per domain comes from one ``getAllDomainStats``.
+
+Xen's dom0 is the host's own OS, not a guest: its vCPUs and disks are left
+out of the guests' figures, and its memory is counted as the host's (what
+the hypervisor has handed out, dom0 included; see ``Profile.dom0``).
 """
 
 import json
@@ -9,6 +13,7 @@ import os
 
 from virtdrivers import diagnostics
 from virtdrivers import power_state
+from virtdrivers.libvirt import host as vhost
 from virtdrivers.libvirt.binding import libvirt
 
 GIB = 1024 ** 3
@@ -60,11 +65,19 @@ def _overcommitted_bytes(stats):
     return total
 
 
-def _supported_instances(caps, hv_type):
+# libvirt's other name for Xen PV guests in capabilities.
+_VM_MODE_ALIASES = {'linux': 'xen'}
+
+
+def _supported_instances(caps, profile):
+    """``(arch, hv_type, vm_mode)`` of each guest kind the host's
+    capabilities offer and the profile's family runs (a Parallels host:
+    ``hvm`` VMs and ``exe`` containers; Xen: ``xen`` PV and ``hvm``)."""
     seen = []
     for guest in caps.guests:
-        entry = (guest.arch, hv_type, guest.os_type)
-        if entry not in seen:
+        vm_mode = _VM_MODE_ALIASES.get(guest.os_type, guest.os_type)
+        entry = (guest.arch, profile.virt_type, vm_mode)
+        if vm_mode in profile.vm_modes and entry not in seen:
             seen.append(entry)
     return seen
 
@@ -72,7 +85,9 @@ def _supported_instances(caps, hv_type):
 def available_resource(host, settings, profile, nodename):
     """Nova's resource dict for *nodename*, from a constant number of calls."""
     caps = host.get_capabilities()
-    stats = host.get_all_domain_stats(BULK_STATS)
+    stats = {uuid: record for uuid, record
+             in host.get_all_domain_stats(BULK_STATS).items()
+             if uuid != vhost.DOM0_UUID}
     fs = os.statvfs(settings.instances_path)
     total_gb = fs.f_frsize * fs.f_blocks // GIB
     free = fs.f_frsize * fs.f_bavail
@@ -81,14 +96,14 @@ def available_resource(host, settings, profile, nodename):
         'memory_mb': host.get_memory_mb_total(),
         'local_gb': total_gb,
         'vcpus_used': _vcpus_used(host, stats),
-        'memory_mb_used': host.get_memory_mb_used(),
+        'memory_mb_used': host.get_memory_mb_used(from_hypervisor=profile.dom0),
         'local_gb_used': total_gb - free // GIB,
         'hypervisor_type': profile.virt_type,
         'hypervisor_version': hypervisor_version(host.get_hv_version()),
         'hypervisor_hostname': nodename,
         'cpu_info': _cpu_info(caps),
         'disk_available_least': (free - _overcommitted_bytes(stats)) // GIB,
-        'supported_instances': _supported_instances(caps, profile.virt_type),
+        'supported_instances': _supported_instances(caps, profile),
         'numa_topology': None,
         'pci_passthrough_devices': '[]',
         'stats': {},
