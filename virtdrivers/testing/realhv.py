@@ -468,7 +468,9 @@ class LeakCheckFixture(fixtures.Fixture):
     """Fail at clean-up if the host gained domains, pools, volumes or files.
 
     Use it before the fixtures whose leftovers it should see, so that its
-    clean-up runs after theirs. Arguments are those of :func:`snapshot_state`;
+    clean-up runs after theirs. Arguments are those of :func:`snapshot_state`,
+    except that *conn* may also be a libvirt URI: each snapshot then opens
+    a connection of its own (tests that restart libvirtd need that).
     ``before`` is the snapshot taken at setUp.
     """
 
@@ -478,12 +480,22 @@ class LeakCheckFixture(fixtures.Fixture):
         self._conn, self._dirs, self._match = conn, list(dirs), match
 
     def _setUp(self):
-        self.before = snapshot_state(self._conn, self._dirs, self._match)
+        self.before = self._snapshot()
         self.addCleanup(self._check)
 
+    def _snapshot(self) -> HostState:
+        if not isinstance(self._conn, str):
+            return snapshot_state(self._conn, self._dirs, self._match)
+        import libvirt
+
+        conn = libvirt.open(self._conn)
+        try:
+            return snapshot_state(conn, self._dirs, self._match)
+        finally:
+            conn.close()
+
     def _check(self):
-        leaks = snapshot_state(self._conn, self._dirs, self._match).new_since(
-            self.before)
+        leaks = self._snapshot().new_since(self.before)
         if leaks:
             raise AssertionError("left behind: " + ", ".join(leaks))
 
@@ -588,19 +600,21 @@ class LibvirtdRestartFixture(fixtures.Fixture):
         self.stop()
         self.start()
 
-    def restart_in_background(self, delay: float = 0.0) -> threading.Thread:
-        """Restart after *delay* seconds in a thread (joined at clean-up);
-        its error, if any, is re-raised by :meth:`join`."""
+    def in_background(self, action: Callable[[], object],
+                      delay: float = 0.0) -> threading.Thread:
+        """Run *action* (:meth:`restart`, :meth:`start`...) after *delay*
+        seconds in a thread, joined at clean-up; :meth:`join` waits for it
+        and re-raises its error."""
         self._errors = []
 
         def run():
             time.sleep(delay)
             try:
-                self.restart()
+                action()
             except BaseException as err:  # reported by join()
                 self._errors.append(err)
 
-        thread = threading.Thread(target=run, name="libvirtd-restart",
+        thread = threading.Thread(target=run, name="libvirtd-control",
                                   daemon=True)
         thread.start()
         self._thread = thread
@@ -608,7 +622,7 @@ class LibvirtdRestartFixture(fixtures.Fixture):
         return thread
 
     def join(self, timeout: float = 180) -> None:
-        """Wait for :meth:`restart_in_background`; raise what it raised."""
+        """Wait for :meth:`in_background`; raise what it raised."""
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise AssertionError(f"libvirtd restart still running after "

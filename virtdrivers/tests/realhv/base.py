@@ -68,6 +68,8 @@ class DriverTestCase(testtools.TestCase):
     #: ``(guest fixture attribute, disk_format)`` of the image to boot.
     image_file = ('disk_qcow2', 'qcow2')
     flavor = dict(name='realhv.tiny', memory_mb=128, vcpus=1, root_gb=1)
+    #: ``[libvirt]`` option overrides of ``self.driver``.
+    libvirt_options = {}
 
     def setUp(self):
         super().setUp()
@@ -80,7 +82,7 @@ class DriverTestCase(testtools.TestCase):
         os.makedirs(self.instances_path)
         # Before the driver: its clean-up runs after the driver's.
         self.useFixture(realhv.LeakCheckFixture(
-            self.conn, (self.instances_path, *realhv.LIBVIRT_STATE_DIRS),
+            self.hv.uri, (self.instances_path, *realhv.LIBVIRT_STATE_DIRS),
             match=self.prefix))
         self.ctx = Context()
         self.images = local.LocalImageStore(os.path.join(self.workdir, 'images'))
@@ -91,9 +93,9 @@ class DriverTestCase(testtools.TestCase):
             lambda: ['\n'.join(self.timings).encode()]))
         self.image = self.upload(*self.image_file)
 
-    def make_driver(self, **overrides):
+    def make_driver(self):
         conf = make_conf(self.workdir, self.hv.virt_type, self.hv.uri,
-                         self.images_type, **overrides)
+                         self.images_type, **self.libvirt_options)
         drv = libvirt_driver.LibvirtDriver(
             virtapi.LocalVirtAPI(), conf=conf, image_service=self.images)
         drv.init_host('realhv-host')
