@@ -9,9 +9,17 @@ including what it does not support, are held to the contract.
 
 import os
 
+import fixtures
+import testtools
+
+from virtdrivers import conf as vconf
 from virtdrivers import exception
+from virtdrivers import objects
 from virtdrivers import virtapi
+from virtdrivers.image import local
+from virtdrivers.libvirt import detect
 from virtdrivers.libvirt import driver as libvirt_driver
+from virtdrivers.libvirt import host as vhost
 from virtdrivers.testing import libvirt_test
 from virtdrivers.tests import contract
 from virtdrivers.tests.unit.libvirt.imagebackend import test_ploop
@@ -163,3 +171,51 @@ class LibvirtParallelsCtContractTest(LibvirtParallelsVmContractTest):
         self.assertTrue(self.driver.capabilities.supports('pause'))
         self.assertTrue(self.driver.capabilities.supports('swap-disk'))
         self.assertFalse(self.declared('swap-disk'))
+
+
+class XenDriverTest(testtools.TestCase):
+    """The Xen options and host detection, on a private test-driver host."""
+
+    def make_driver(self, **libvirt_opts):
+        workdir = self.useFixture(fixtures.TempDir()).path
+        conf = vconf.new_conf()
+        conf([], project='virtdrivers-functional')
+        conf.set_override('instances_path', os.path.join(workdir, 'instances'))
+        host = self.useFixture(libvirt_test.PrivateTestHost())
+        conf.set_override('connection_uri', host.uri, group='libvirt')
+        conf.set_override('virt_type', 'xen', group='libvirt')
+        for name, value in libvirt_opts.items():
+            conf.set_override(name, value, group='libvirt')
+        self.images = local.LocalImageStore(os.path.join(workdir, 'images'))
+        path = os.path.join(workdir, 'disk.raw')
+        with open(path, 'wb') as f:
+            f.truncate(1024 * 1024)
+        self.image = self.images.create(None, {
+            'name': 'disk', 'disk_format': 'raw', 'container_format': 'bare'},
+            data_path=path)
+        drv = libvirt_driver.LibvirtDriver(virtapi.LocalVirtAPI(), conf=conf,
+                                           image_service=self.images)
+        self.addCleanup(drv.cleanup_host, 'xen-host')
+        return drv
+
+    def test_xen_default_vm_mode_hvm(self):
+        drv = self.make_driver(xen_default_vm_mode='hvm')
+        drv.init_host('xen-host')
+        instance = objects.Instance(image_ref=self.image.id)
+        drv.spawn(None, instance, self.image, [], None, {})
+        config = drv.host.get_guest(instance).get_config()
+        self.assertEqual(('hvm', 'ide'), (config.os.os_type,
+                                          config.devices.disks[0].target_bus))
+        self.assertIn('Xen HVM guests', drv.describe_kind(instance))
+
+    def test_a_xen_host_that_runs_no_xen_is_refused(self):
+        # As if libvirt's libxl driver answered: detection reads this
+        # host's real /sys/hypervisor/type.
+        drv = self.make_driver()
+        self.useFixture(fixtures.MockPatchObject(
+            vhost.Host, 'get_hv_type', lambda _self: 'Xen'))
+        if 'xen' in detect.detect().hypervisors:
+            self.skipTest('this host runs Xen')
+        err = self.assertRaises(exception.ConfigurationError, drv.init_host,
+                                'xen-host')
+        self.assertIn('[libvirt] virt_type=xen needs Xen on this host', str(err))

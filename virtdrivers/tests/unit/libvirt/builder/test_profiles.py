@@ -347,3 +347,23 @@ class TestHostDetection(testtools.TestCase):
             profiles.KVM, "QEMU", "qemu+ssh://compute-2/system"))
         self.assertTrue(profiles.needs_host_detection(
             profiles.KVM, "QEMU", "qemu+ssh://localhost/system"))
+
+
+class TestSupportMatrixColumns(testtools.TestCase):
+    """The generated support matrix has a column per profile, read from
+    the profiles' declarations."""
+
+    def test_xen_and_parallels_columns(self):
+        from virtdrivers.libvirt import driver
+
+        columns = driver.LibvirtDriver.support_matrix_columns()
+        self.assertEqual({"libvirt-%s" % name for name in profiles.names()},
+                         set(columns))
+        ct, vm = columns["libvirt-parallels-ct"], columns["libvirt-parallels-vm"]
+        self.assertFalse(ct.supports("pause"))
+        self.assertTrue(vm.supports("pause"))
+        self.assertFalse(columns["libvirt-xen-pv"].supports("console-output"))
+        for column in columns.values():
+            for op in ("resize", "live-migrate", "evacuate",
+                       "inject-networking"):
+                self.assertFalse(column.supports(op), op)
