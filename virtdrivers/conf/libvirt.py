@@ -43,15 +43,18 @@ libvirt: copies with ``virStorageVolCreateXMLFrom``, copy-on-write volumes
 on the base. Both pools are defined and started at start-up when missing.
 
 How it combines with ``images_type``: it applies when ``images_type`` is
-``default`` (``pool`` always uses pools; naming any other backend keeps
-that backend). Instances whose disks are still files of the ``flat`` or
-``qcow2`` backend keep working: a warning names them at start-up, and their
-disks are copied into the pool at their next hard reboot or power on, while
-the guest is off (never while it runs).
+``default`` on QEMU/KVM (``qemu://`` connections); ``pool`` always uses
+pools, and naming any other backend keeps that backend. Instances whose
+disks are still files of the ``flat`` or ``qcow2`` backend keep working: a
+warning names them at start-up, and their disks are copied into the pool at
+their next hard reboot or power on, while the guest is off (never while it
+runs).
 
-libvirt's test driver (``test://`` URIs) keeps no volume data, so there
-``default`` stays on the file backends; ``images_type = pool`` uses pools
-there anyway, without config drives, swap disks and snapshots.
+Elsewhere ``default`` stays on the file backends: libvirt's test driver
+(``test://``) keeps no volume data (``images_type = pool`` works there
+without config drives, swap disks and snapshots), and volume disks are not
+verified with libxl and vz (Parallels containers mount their root by
+path).
 
 Related options: ``storage_pool_type``, ``storage_pool_target``,
 ``storage_pool_source``, ``images_type``, ``[DEFAULT] use_cow_images``.

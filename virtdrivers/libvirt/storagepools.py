@@ -69,6 +69,11 @@ _TARGETLESS = frozenset(('rbd', 'gluster'))
 # upload/download/wipe/resize, and createXMLFrom finds its source only in
 # the target pool (libvirt 9.0).
 METADATA_ONLY_SCHEMES = frozenset(('test',))
+# Where use_storage_pools makes pools the default: QEMU/KVM, whose domains
+# take <disk type='volume'> (checked on the real libvirtd). libxl and vz
+# are not verified (and Parallels containers mount their root by path);
+# images_type=pool still asks for pools there.
+POOL_DEFAULT_SCHEMES = frozenset(('qemu',))
 
 OPTIONS = ('[libvirt] storage_pool_type, storage_pool_target and '
            'storage_pool_source')
@@ -77,18 +82,21 @@ BASE_OPTIONS = '[DEFAULT] instances_path and [image_cache] subdirectory_name'
 _refresh_lock = threading.Lock()
 
 
+def _scheme(uri):
+    return urllib.parse.urlsplit(uri or '').scheme.split('+', 1)[0]
+
+
 def keeps_volume_data(uri):
     """Whether the libvirt driver behind *uri* stores volume data."""
-    scheme = urllib.parse.urlsplit(uri or '').scheme.split('+', 1)[0]
-    return scheme not in METADATA_ONLY_SCHEMES
+    return _scheme(uri) not in METADATA_ONLY_SCHEMES
 
 
 def backend_name(images_type, use_storage_pools, uri):
     """The image backend for ``[libvirt] images_type``: ``pool`` when it
-    is ``default``, ``use_storage_pools`` is set and the hypervisor keeps
-    volume data; else *images_type* itself."""
+    is ``default``, ``use_storage_pools`` is set and *uri* is a QEMU/KVM
+    connection; else *images_type* itself."""
     if images_type == 'default' and use_storage_pools and \
-            keeps_volume_data(uri):
+            _scheme(uri) in POOL_DEFAULT_SCHEMES:
         return 'pool'
     return images_type
 

@@ -404,9 +404,12 @@ class PoolSettingsTest(testtools.TestCase):
         self.assertEqual('default', name('default', False, qemu))
         for explicit in ('qcow2', 'flat', 'raw', 'lvm', 'rbd', 'ploop', 'pool'):
             self.assertEqual(explicit, name(explicit, True, qemu))
-        # libvirt's test driver keeps no volume data.
-        self.assertEqual('default', name('default', True, 'test:///default'))
-        self.assertEqual('pool', name('pool', True, 'test:///default'))
+        # libvirt's test driver keeps no volume data; volume disks are
+        # QEMU's (not verified with libxl or vz).
+        for uri in ('test:///default', 'xen:///system',
+                    'parallels:///system'):
+            self.assertEqual('default', name('default', True, uri))
+            self.assertEqual('pool', name('pool', True, uri))
         self.assertEqual('pool', name('default', True, 'qemu+ssh://h/system'))
 
     def test_volume_name(self):
