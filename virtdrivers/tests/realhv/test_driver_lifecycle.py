@@ -53,6 +53,13 @@ class LifecycleTestMixin:
     def _pause_unpause(self, instance):
         self.timed('pause', self.driver.pause, instance)
         self.assertState(PAUSED, instance)
+        # A paused guest is snapshotted cold: managed save, copy, restore.
+        record = self.images.create(self.ctx, {'name': 'realhv-paused'})
+        self.timed('snapshot paused', self.driver.snapshot, self.ctx, instance,
+                   record.id, lambda **kw: None)
+        self.assertEqual('active', self.images.show(self.ctx, record.id).status)
+        self.assertState(PAUSED, instance)
+        self.assertFalse(self.domain(instance).hasManagedSaveImage(0))
         self.timed('unpause', self.driver.unpause, instance)
         self.assertState(RUNNING, instance)
 
