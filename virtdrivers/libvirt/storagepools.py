@@ -23,6 +23,7 @@ formats themselves and check libvirt's view (:meth:`Volume.check_format`)
 before they let libvirt read a volume.
 """
 
+import collections
 import contextlib
 import dataclasses
 import errno
@@ -79,7 +80,23 @@ OPTIONS = ('[libvirt] storage_pool_type, storage_pool_target and '
            'storage_pool_source')
 BASE_OPTIONS = '[DEFAULT] instances_path and [image_cache] subdirectory_name'
 
-_refresh_lock = threading.Lock()
+# Copies out of a pool, by pool name. libvirt refuses to refresh a pool a
+# copy reads from ("pool has asynchronous jobs running"): a refresh waits
+# for them, and new copies wait for the refresh.
+_copies_from = collections.Counter()
+_copies_changed = threading.Condition()
+
+
+@contextlib.contextmanager
+def _copying_from(pool_name):
+    with _copies_changed:
+        _copies_from[pool_name] += 1
+    try:
+        yield
+    finally:
+        with _copies_changed:
+            _copies_from[pool_name] -= 1
+            _copies_changed.notify_all()
 
 
 def _scheme(uri):
@@ -207,10 +224,11 @@ class PoolSettings:
 class Volume:
     """One storage volume; libvirt errors come out translated."""
 
-    def __init__(self, host, vol, name=None):
+    def __init__(self, host, vol, name=None, pool=None):
         self.host = host
         self.vir = vol
         self.name = name or vol.name()
+        self.pool = pool
 
     def __repr__(self):
         return '<Volume %s>' % self.name
@@ -301,7 +319,8 @@ class Pool:
         return bool(self._call('isActive', operation='check'))
 
     def refresh(self):
-        with _refresh_lock:
+        with _copies_changed:
+            _copies_changed.wait_for(lambda: not _copies_from[self.name])
             self._call('refresh', 0, operation='refresh')
 
     def lookup(self, name):
@@ -311,11 +330,11 @@ class Pool:
                              operation='look up volume %s' % name)
         except exception.NotFound:
             return None
-        return Volume(self.host, vol, name)
+        return Volume(self.host, vol, name, self.name)
 
     def volumes(self, prefix=''):
         """The pool's volumes whose names start with *prefix*, by name."""
-        found = [Volume(self.host, vol)
+        found = [Volume(self.host, vol, pool=self.name)
                  for vol in self._call('listAllVolumes', 0,
                                        operation='list volumes')]
         return sorted((v for v in found if v.name.startswith(prefix)),
@@ -331,8 +350,10 @@ class Pool:
         """A new volume holding a copy of *source* (a :class:`Volume` of
         any pool of the same connection), converted to the format
         *volume_xml* names (``createXMLFrom``)."""
-        return self._created(volume_xml, lambda vir, text: vir.createXMLFrom(
-            text, source.vir, 0), 'copy volume %s into' % source.name)
+        with _copying_from(source.pool):
+            return self._created(
+                volume_xml, lambda vir, text: vir.createXMLFrom(
+                    text, source.vir, 0), 'copy volume %s into' % source.name)
 
     def _created(self, volume_xml, make, operation):
         name = volume_xml.name
@@ -364,7 +385,7 @@ class Pool:
             raise exception.ImageBackendError(
                 backend='pool', reason='%s storage pool %s: %s'
                 % (operation, self.name, _text(err))) from err
-        return Volume(self.host, vol, name)
+        return Volume(self.host, vol, name, self.name)
 
     def destroy(self):
         """Stop the pool (its storage stays) and forget a transient one."""

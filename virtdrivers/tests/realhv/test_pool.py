@@ -15,6 +15,8 @@ against a ``dir`` pool instead.
 
 import dataclasses
 import os
+import threading
+import time
 import uuid
 
 import fixtures
@@ -142,6 +144,39 @@ class RealPoolTest(RealPoolMixin, testtools.TestCase):
                                        64 * MiB)
         self.assertGreaterEqual(self.volume(other).describe().allocation,
                                 64 * MiB)
+
+    def test_new_base_while_another_is_being_copied(self):
+        # libvirt refuses to refresh the base pool while a copy reads from
+        # it; the new base's refresh waits for the copy instead.
+        self.use_cow = False
+        self.start()
+        data = self.images.path('big.raw')
+        with open(data, 'wb') as f:
+            f.write(os.urandom(96 * MiB))
+        big = self.images.upload(data, 'raw')
+        self.cache.fetch(None, big)
+        copying = objects.Instance()
+        self.addCleanup(self.backend.delete_all, copying)
+        errors = []
+
+        def copy():
+            try:
+                self.backend.create_from_image(None, copying, context.ROOT,
+                                               big, 0)
+            except Exception as err:
+                errors.append(err)
+
+        worker = threading.Thread(target=copy)
+        worker.start()
+        deadline = time.monotonic() + 30
+        while self.volume(copying) is None and worker.is_alive() and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.backend.create_from_image(None, self.instance, context.ROOT,
+                                       self.image, 0)
+        worker.join(120)
+        self.assertEqual([], errors)
+        self.assertEqual(96 * MiB, self.volume(copying).describe().capacity)
 
     def test_snapshot_extract_goes_through_a_temporary_pool(self):
         self.start()

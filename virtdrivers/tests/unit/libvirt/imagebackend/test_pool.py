@@ -6,6 +6,7 @@ disk content runs on the real libvirtd (``tests/realhv/test_pool.py``).
 """
 
 import os
+import threading
 
 import fixtures
 import testtools
@@ -247,6 +248,18 @@ class PoolVolumesTest(TestDriverPoolMixin, testtools.TestCase):
         helpers.write_raw(target, MiB)
         self.assertRaises(exception.NotSupported, storagepools.upload_volume,
                           target, vol)
+
+    def test_refresh_waits_for_copies_from_the_pool(self):
+        # libvirt refuses to refresh a pool a copy reads from.
+        base_pool = self.backend.base_pool
+        done = threading.Event()
+        with storagepools._copying_from(base_pool.name):
+            worker = threading.Thread(target=lambda: (base_pool.refresh(),
+                                                      done.set()))
+            worker.start()
+            self.assertFalse(done.wait(0.3))
+        worker.join(10)
+        self.assertTrue(done.is_set())
 
     def test_temporary_pool_goes_away(self):
         conn = self.host.get_connection()
