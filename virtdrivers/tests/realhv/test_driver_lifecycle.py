@@ -154,3 +154,24 @@ class TestFlatLifecycle(LifecycleTestMixin, base.DriverTestCase):
 
     images_type = 'flat'
     image_file = ('disk_raw', 'raw')
+
+
+class TestDestroyInAnyState(base.DriverTestCase):
+    """destroy removes an instance whatever state it is in: its managed
+    save, rescue disk and saved definition go with it (the leak check)."""
+
+    def test_destroy_suspended_paused_rescued_stopped(self):
+        instances = {state: self.spawn(self.new_instance())
+                     for state in ('suspended', 'paused', 'rescued', 'stopped')}
+        self.driver.suspend(self.ctx, instances['suspended'])
+        self.driver.pause(instances['paused'])
+        self.driver.rescue(self.ctx, instances['rescued'], None, self.image,
+                           'rescue-password', None, None)
+        self.driver.power_off(instances['stopped'])
+        self.assertTrue(self.conn.lookupByUUIDString(
+            instances['suspended'].uuid).hasManagedSaveImage(0))
+        for state, instance in instances.items():
+            self.timed('destroy %s' % state, self.driver.destroy, self.ctx,
+                       instance, None)
+            self.assertRaises(exception.InstanceNotFound, self.driver.get_info,
+                              instance)
