@@ -7,6 +7,7 @@ no config drives, swap disks or snapshots (the contract holds it to that);
 the real libvirtd runs the rest (``tests/realhv/test_pool.py``).
 """
 
+import dataclasses
 import os
 
 import fixtures
@@ -127,9 +128,9 @@ class PoolDriverTest(testtools.TestCase):
         drv = self.driver(images_type='pool')
         self.spawn(drv)
         other = os.path.join(self.tmp, 'other')
-        drv.settings = drv.settings.__class__(**dict(
-            vars(drv.settings), pools=storagepools.PoolSettings(
-                target=other, base_dir=drv.settings.base_dir)))
+        drv.settings = dataclasses.replace(
+            drv.settings, pools=dataclasses.replace(drv.settings.pools,
+                                                    target=other))
         drv.__dict__.pop('storage')
         err = self.assertRaises(exception.ConfigurationError, drv.init_host,
                                 'pool')
