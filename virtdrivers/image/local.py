@@ -8,7 +8,6 @@ complete.
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import threading
 import uuid
@@ -89,7 +88,7 @@ class LocalImageStore(api.ImageService):
         # holds partial or unverified data.
         tmp = '%s.%s.part' % (dst_path, uuid.uuid4().hex[:12])
         try:
-            shutil.copyfile(data, tmp)
+            fileutils.copy_sparse(data, tmp)
             size, md5, sha = hash_file(tmp)
             if record.get('os_hash_value') not in (None, sha) or \
                     record.get('checksum') not in (None, md5):
@@ -97,7 +96,7 @@ class LocalImageStore(api.ImageService):
                     image_id=image_id, reason='checksum mismatch: the stored '
                     'data does not match its recorded hash')
             os.replace(tmp, dst_path)
-        except OSError as err:
+        except (OSError, exception.ImageBackendError) as err:
             fileutils.remove(tmp)
             raise exception.ImageDownloadError(image_id=image_id,
                                                reason=str(err)) from err
@@ -144,10 +143,9 @@ class LocalImageStore(api.ImageService):
                 reason='image %s already has data (status %s)'
                 % (record['id'], record.get('status')))
         data, _meta = self._paths(record['id'])
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix='.data-')
-        os.close(fd)
+        tmp = os.path.join(self.directory, '.data-%s' % uuid.uuid4().hex)
         try:
-            shutil.copyfile(data_path, tmp)
+            fileutils.copy_sparse(data_path, tmp)
             size, md5, sha = hash_file(tmp)
             os.replace(tmp, data)
         except BaseException:

@@ -64,7 +64,7 @@ class Host:
     """
 
     def __init__(self, uri, lifecycle_callback=None, read_only=False,
-                 lifecycle_delay=0, connect_attempts=4, retry_interval=0.5,
+                 lifecycle_delay=0, connect_attempts=6, retry_interval=0.5,
                  max_retry_interval=8.0):
         self._uri = uri
         self._read_only = read_only

@@ -115,7 +115,7 @@ class FileBackend(ImageBackend):
             self._ensure_dir(instance, tx)
 
             def copy(tmp):
-                disks.copy_sparse(path, tmp)
+                fileutils.copy_sparse(path, tmp)
                 return self._inspected(instance, disk_name, tmp, fmt)
 
             with self.cache.disk_op():

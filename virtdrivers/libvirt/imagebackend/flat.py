@@ -8,6 +8,7 @@ instance keeps its cache reference so rebuilds and resizes find it cached.
 
 import os
 
+from virtdrivers import fileutils
 from virtdrivers.image import qemuimg
 from virtdrivers.libvirt.imagebackend import base
 from virtdrivers.libvirt.imagebackend import disks
@@ -30,7 +31,7 @@ class Flat(file.FileBackend):
     def _make_from_base(self, cached, tmp_path, size):
         if cached.format in _KEPT_FORMATS:
             fmt = cached.format
-            disks.copy_sparse(cached.path, tmp_path)
+            fileutils.copy_sparse(cached.path, tmp_path)
         else:
             fmt = 'raw'
             qemuimg.convert(cached.path, cached.format, tmp_path, fmt)

@@ -62,11 +62,11 @@ class Ploop(file.FileBackend):
         root = os.path.join(tmp_path, ploop.ROOT)
         if cached.format == 'parallels' and size == cached.virtual_size and \
                 ploop.is_version_1(cached.path):
-            disks.copy_sparse(cached.path, root)
+            fileutils.copy_sparse(cached.path, root)
             fmt = 'parallels'
         else:
             if cached.format == 'raw':
-                disks.copy_sparse(cached.path, root)
+                fileutils.copy_sparse(cached.path, root)
             else:
                 qemuimg.convert(cached.path, cached.format, root, 'raw')
             os.truncate(root, ploop.round_up(size))

@@ -658,7 +658,7 @@ def _link_or_copy(src, dst):
     except OSError as err:
         if err.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
             raise
-        disks.copy_sparse(src, dst)
+        fileutils.copy_sparse(src, dst)
 
 
 def _label(disk_name):
