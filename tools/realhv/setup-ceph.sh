@@ -235,6 +235,14 @@ start_cluster() {
     done
     rados -p "$pool" stat _virtdrivers_ready >/dev/null 2>&1 || die "no I/O to pool $pool"
   done
+  # Pool statistics (what capacity() reads) come from the mgr's reports:
+  # wait for the first one rather than let the first reader find none.
+  for _ in $(seq 150); do
+    ceph df --format=json 2>/dev/null | grep -q "\"name\":\"$POOL\"" && break
+    sleep 0.2
+  done
+  ceph df --format=json 2>/dev/null | grep -q "\"name\":\"$POOL\"" ||
+    echo "setup-ceph: warning: no pool statistics yet (ceph-mgr slow?)" >&2
   {
     echo "CEPH_CONF=$d/ceph.conf"
     echo "CEPH_POOL=$POOL"

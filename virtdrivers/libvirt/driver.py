@@ -14,7 +14,6 @@ import time
 
 from oslo_concurrency import lockutils
 
-from virtdrivers import capabilities as caps
 from virtdrivers import driver
 from virtdrivers import exception
 from virtdrivers import network
@@ -22,6 +21,7 @@ from virtdrivers import power_state
 from virtdrivers import transaction
 from virtdrivers.libvirt import builder
 from virtdrivers.libvirt import consoles
+from virtdrivers.libvirt import declarations
 from virtdrivers.libvirt import detect
 from virtdrivers.libvirt import host as vhost
 from virtdrivers.libvirt import imagebackend
@@ -38,36 +38,8 @@ from virtdrivers.libvirt.builder import context as build_context
 
 LOG = logging.getLogger(__name__)
 
-# Console operations and the host setting each needs.
-CONSOLE_SETTINGS = {'vnc-console': 'vnc_enabled', 'spice-console': 'spice_enabled',
-                    'serial-console': 'serial_console_enabled'}
 MIN_LIBVIRT = (7, 0, 0)
 MIN_QEMU = (5, 2, 0)
-
-
-def _capabilities(profile, backend_cls, builder_settings):
-    """What a host with this profile, backend and settings supports."""
-    operations = set(profile.operations)
-    for operation, setting in CONSOLE_SETTINGS.items():
-        if not getattr(builder_settings, setting):
-            operations.discard(operation)
-    if builder_settings.serial_console_enabled:
-        operations.discard('console-output')   # no log with TCP serial ports
-    if 'config-drive' in operations:
-        operations.add('inject-files')         # files go on the config drive
-    return caps.Capabilities(
-        has_imagecache=True, **dict(backend_cls.image_types),
-        operations=frozenset(operations))
-
-
-def _host_capabilities(profile, backend_cls, builder_settings):
-    """What a host runs for any of its guest kinds (a Parallels host runs
-    VMs and containers): the union of the family's; per instance,
-    ``capabilities_for`` narrows it to the instance's kind."""
-    found = [_capabilities(member, backend_cls, builder_settings)
-             for member in profile.family()]
-    return found[0].replace(operations=frozenset().union(
-        *(member.operations for member in found)))
 
 
 def uptime_line(seconds, loadavg):
@@ -81,7 +53,7 @@ def uptime_line(seconds, loadavg):
 
 class LibvirtDriver(driver.ComputeDriver):
     driver_name = 'libvirt'
-    capabilities = _capabilities(
+    capabilities = declarations.for_profile(
         profiles.get('kvm'), imagebackend.load('default'),
         build_context.BuilderSettings())
 
@@ -93,8 +65,9 @@ class LibvirtDriver(driver.ComputeDriver):
             self.settings.builder.default_vm_modes.get(self.settings.virt_type))
         self.backend_cls = imagebackend.load(self.settings.image_backend,
                                              self.settings.backend.use_cow)
-        self.capabilities = _host_capabilities(self.profile, self.backend_cls,
-                                               self.settings.builder)
+        self.capabilities = declarations.for_host(
+            self.profile, self.backend_cls, self.settings.builder,
+            self.settings.backend)
         self.host = vhost.Host(self.settings.uri, lifecycle_callback=self.emit_event)
         self._host_limits = frozenset()
         self.serial_ports = serialports.PortAllocator(
@@ -104,7 +77,7 @@ class LibvirtDriver(driver.ComputeDriver):
     @classmethod
     def support_matrix_columns(cls):
         backend = imagebackend.load('default')
-        return {'libvirt-%s' % name: _capabilities(
+        return {'libvirt-%s' % name: declarations.for_profile(
                     profiles.by_name(name), backend, build_context.BuilderSettings())
                 for name in profiles.names()}
 
@@ -112,16 +85,13 @@ class LibvirtDriver(driver.ComputeDriver):
     def storage(self):
         cache = imagecache.ImageCache.from_conf(self.conf, self.image_service)
         args = (self.settings.instances_path, cache, self.settings.backend)
-        # A backend with options of its own (lvm) reads them in from_conf.
-        from_conf = getattr(self.backend_cls, 'from_conf', None)
         if self.settings.pools is not None:
             # pool: libvirt storage pools, on the driver's own connection.
             backend = self.backend_cls(*args, host=self.host,
                                        pools=self.settings.pools)
-        elif from_conf:
-            backend = from_conf(*args, self.conf)
         else:
-            backend = self.backend_cls(*args)
+            # Options of its own (lvm, rbd) are read, and checked, here.
+            backend = self.backend_cls.from_conf(*args, self.conf)
         return vstorage.InstanceStorage(backend, self.settings.instances_path)
 
     # -- helpers ----------------------------------------------------------
@@ -141,12 +111,9 @@ class LibvirtDriver(driver.ComputeDriver):
             image_meta = self._image_of(instance)
         if image_meta is None:
             return self.capabilities
-        profile = self.profile.for_image(image_meta)
-        found = _capabilities(profile, self.backend_cls, self.settings.builder)
-        operations = found.operations - self._host_limits
-        if not image_meta.properties.get('hw_qemu_guest_agent'):
-            operations -= profile.agent_operations
-        return found.replace(operations=operations)
+        return declarations.for_image(
+            self.profile, self.backend_cls, self.settings.builder,
+            self.settings.backend, self._host_limits, image_meta)
 
     def describe_kind(self, instance=None, image_meta=None):
         if image_meta is None and instance is not None:
@@ -192,6 +159,7 @@ class LibvirtDriver(driver.ComputeDriver):
         if self.settings.builder.serial_console_enabled:
             for guest in self.host.list_guests():
                 self.serial_ports.claim(serialports.ports_of(guest.get_config()))
+        self.storage.backend.prepare_host(self.host)
         limits = profiles.unsupported_on(self.host.get_hv_type()) | \
             self._init_pools()
         self._host_limits = limits
@@ -544,11 +512,11 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def get_available_resource(self, nodename):
         return resources.available_resource(self.host, self.settings,
-                                            self.profile, nodename)
+                                            self.profile, nodename,
+                                            self.storage.backend)
 
     def update_provider_tree(self, provider_tree, nodename, allocations=None):
-        found = resources.available_resource(self.host, self.settings,
-                                             self.profile, nodename)
+        found = self.get_available_resource(nodename)
         provider_tree.update_inventory(
             nodename, resources.inventory(found, self.settings))
         provider_tree.update_traits(

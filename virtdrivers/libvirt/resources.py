@@ -82,15 +82,24 @@ def _supported_instances(caps, profile):
     return seen
 
 
-def available_resource(host, settings, profile, nodename):
+def disk_capacity(settings, backend=None):
+    """``(total, free)`` bytes where instance disks go: the backend's own
+    storage (a volume group, a Ceph pool) or the instances file system."""
+    found = backend.capacity() if backend is not None else None
+    if found is not None:
+        return found
+    fs = os.statvfs(settings.instances_path)
+    return fs.f_frsize * fs.f_blocks, fs.f_frsize * fs.f_bavail
+
+
+def available_resource(host, settings, profile, nodename, backend=None):
     """Nova's resource dict for *nodename*, from a constant number of calls."""
     caps = host.get_capabilities()
     stats = {uuid: record for uuid, record
              in host.get_all_domain_stats(BULK_STATS).items()
              if uuid != vhost.DOM0_UUID}
-    fs = os.statvfs(settings.instances_path)
-    total_gb = fs.f_frsize * fs.f_blocks // GIB
-    free = fs.f_frsize * fs.f_bavail
+    total, free = disk_capacity(settings, backend)
+    total_gb = total // GIB
     return {
         'vcpus': host.get_cpu_count(),
         'memory_mb': host.get_memory_mb_total(),

@@ -30,6 +30,12 @@ def snapshot(drv, context, instance, image_id, update_task_state):
     fmt = (drv.settings.snapshot_image_format
            or backend.source(instance, build_context.ROOT).format)
     update_task_state(task_state='image_pending_upload')
+    props = dict(base_meta.properties.to_dict())
+    props.update(image_type='snapshot', image_location='snapshot',
+                 instance_uuid=instance.uuid, base_image_ref=base_meta.id or '')
+    if _direct(drv, context, guest, instance, image_id, base_meta, props,
+               update_task_state):
+        return
     workdir = tempfile.mkdtemp(prefix='.snapshot-',
                                dir=drv.storage.instance_dir(instance))
     try:
@@ -38,15 +44,38 @@ def snapshot(drv, context, instance, image_id, update_task_state):
             _extract_cold(guest, backend, instance, path, fmt)
         update_task_state(task_state='image_uploading',
                           expected_state='image_pending_upload')
-        props = dict(base_meta.properties.to_dict())
-        props.update(image_type='snapshot', image_location='snapshot',
-                     instance_uuid=instance.uuid,
-                     base_image_ref=base_meta.id or '')
         drv.image_service.update(
             context, image_id, {'disk_format': fmt, 'container_format': 'bare',
                                 'properties': props}, data_path=path)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _direct(drv, context, guest, instance, image_id, base_meta, props,
+            update_task_state):
+    """Snapshot inside the disks' storage (rbd), recording the location on
+    the image instead of uploading data; False where that is not possible."""
+    backend = drv.storage.backend
+    frozen = guest.get_power_state() == power_state.RUNNING and \
+        _freeze(guest, base_meta)
+    try:
+        location = backend.direct_snapshot(context, instance, image_id, base_meta)
+    except exception.NotSupported:
+        return False
+    finally:
+        if frozen:
+            guest.thaw_filesystems()
+    update_task_state(task_state='image_uploading',
+                      expected_state='image_pending_upload')
+    try:
+        drv.image_service.update(
+            context, image_id, {'disk_format': 'raw', 'container_format': 'bare',
+                                'properties': props,
+                                'locations': [{'url': location, 'metadata': {}}]})
+    except BaseException:
+        backend.cleanup_direct_snapshot(location)
+        raise
+    return True
 
 
 def _root_target(guest, source_path):
@@ -122,7 +151,8 @@ def _freeze(guest, image_meta):
 
 def _extract_cold(guest, backend, instance, path, fmt):
     state = guest.get_power_state()
-    saved = state in power.RUNNING_STATES
+    # A backend that extracts one moment of the disk needs no stopped guest.
+    saved = state in power.RUNNING_STATES and not backend.POINT_IN_TIME_EXTRACT
     if saved:
         guest.managed_save()
     try:

@@ -111,6 +111,9 @@ class ImageBackend(abc.ABC):
     SUPPORTS_COW = False
     disk_format = 'raw'
     image_types = types.MappingProxyType({})
+    #: snapshot_extract copies one moment of the disk even while the guest
+    #: writes to it (RBD snapshots), so the driver need not stop the guest.
+    POINT_IN_TIME_EXTRACT = False
 
     def __init__(self, instances_path, cache, settings):
         """:param instances_path: ``[DEFAULT] instances_path``.
@@ -121,6 +124,44 @@ class ImageBackend(abc.ABC):
         self.instances_path = os.path.abspath(instances_path)
         self.cache = cache
         self.settings = settings
+
+    # -- optional hooks: the defaults suit backends on the host's disks -----
+
+    @classmethod
+    def from_conf(cls, instances_path, cache, settings, conf):
+        """The backend, reading options of its own from *conf* (lvm: the
+        volume group; rbd: the Ceph pool). Fails at start-up, naming the
+        option, when its storage is missing."""
+        return cls(instances_path, cache, settings)
+
+    @classmethod
+    def supported_image_types(cls, settings):
+        """Nova's ``supports_image_type_*`` keys with these settings."""
+        return dict(cls.image_types)
+
+    def prepare_host(self, host):
+        """Set up what the hypervisor needs for these disks (rbd: the
+        cephx secret) on *host*, a :class:`~virtdrivers.libvirt.host.Host`.
+        Nothing by default."""
+        return None
+
+    def capacity(self):
+        """``(total, free)`` bytes of the storage disks are made in, or
+        None when that is the file system of ``instances_path``."""
+        return None
+
+    def direct_snapshot(self, context, instance, image_id, base_image_meta):
+        """Snapshot the root disk inside the storage itself and return the
+        image location to record (rbd); the driver uploads the disk's
+        content instead when this raises ``NotSupported``."""
+        raise exception.NotSupported(
+            operation='direct snapshot',
+            reason='image backend %s copies disks through the host' % self.name)
+
+    def cleanup_direct_snapshot(self, location):
+        """Remove what :meth:`direct_snapshot` made at *location*; False
+        when there was nothing (the default: no direct snapshots)."""
+        return False
 
     @abc.abstractmethod
     def create_from_image(self, context, instance, disk_name, image_meta,
