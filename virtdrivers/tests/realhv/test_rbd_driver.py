@@ -113,7 +113,25 @@ class RbdDriverTest(base.DriverTestCase):
         cache = self.driver.storage.backend.cache
         self.assertFalse(os.path.exists(cache.path_for(self.image.id)))
         self.wait_boot(instance)
+        self._direct_snapshot(instance, pool)
         self.timed('destroy', self.driver.destroy, self.ctx, instance, None)
         self.assertEqual([], self.rbd_images(instance))
         self.assertRaises(exception.NotFound, self.admin.size, self.ceph.pool,
                           name)
+
+    def _direct_snapshot(self, instance, pool):
+        """An instance whose image lives in the cluster is snapshotted inside
+        Ceph: no data is uploaded, the image record gets the RBD location of
+        a flattened clone."""
+        snap = self.images.create(self.ctx, {'name': 'rbd-direct-snapshot'})
+        states = []
+        self.timed('direct snapshot', self.driver.snapshot, self.ctx, instance,
+                   snap.id, lambda **kw: states.append(kw['task_state']))
+        self.assertEqual(['image_pending_upload', 'image_uploading'], states)
+        meta = self.images.show(self.ctx, snap.id)
+        url = rbd_utils.Location(self.ceph.fsid, pool, snap.id, 'snap').url
+        self.assertEqual([url], [loc['url'] for loc in meta.locations])
+        self.addCleanup(self.admin.remove, pool, snap.id)
+        self.assertIsNone(self.admin.parent(pool, snap.id))
+        self.assertEqual(self.flavor['root_gb'] * 1024 ** 3,
+                         self.admin.size(pool, snap.id))
