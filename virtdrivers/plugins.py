@@ -45,6 +45,11 @@ def load(namespace, name, kind, option):
         manager = sv_driver.DriverManager(
             namespace, name, invoke_on_load=False,
             on_load_failure_callback=_failed)
+    except sv_exception.MultipleMatches as err:
+        raise exception.ConfigurationError(
+            reason='%s %s=%r is registered by more than one installed package: '
+            '%s' % (kind, option, name, ', '.join(_providers(namespace, name)))
+        ) from err
     except (sv_exception.NoMatches, RuntimeError) as err:
         if failures:
             raise _load_failure(kind, name, failures[0]) from failures[0]
@@ -53,6 +58,12 @@ def load(namespace, name, kind, option):
             % (kind, option, name, ', '.join(available(namespace)) or 'none')
         ) from err
     return manager.driver
+
+
+def _providers(namespace, name):
+    return sorted('%s (%s)' % (ep.value, ep.dist.name if ep.dist else '?')
+                  for ep in importlib.metadata.entry_points(group=namespace)
+                  if ep.name == name)
 
 
 def _load_failure(kind, name, err):

@@ -92,8 +92,10 @@ def _smoke(conf, workdir):
         # A guest that ignores ACPI must not hold a soft reboot for minutes.
         conf.set_override('wait_soft_reboot_seconds', conf.command.timeout,
                           group='libvirt')
-        # The scenario must not touch the operator's instances or images.
+        # The scenario must not touch the operator's instances, images or
+        # storage pools (the pools' names are fixed: they would move here).
         conf.set_override('instances_path', workdir + '/instances')
+        conf.set_override('use_storage_pools', False, group='libvirt')
         compute = driver.load_driver(conf, virtapi.LocalVirtAPI(),
                                      image_service=images)
         image = smoke.make_image(images, workdir, conf.command.image,

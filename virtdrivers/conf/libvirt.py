@@ -20,17 +20,24 @@ libvirt URI to connect to. Empty chooses the URI of ``virt_type``
 ``test:///default`` is libvirt's in-process test driver: no daemon needed.
 """),
     cfg.StrOpt('images_type', default='default',
-               choices=[('raw', 'a full copy of the base image (same as flat)'),
-                        ('flat', 'a full copy of the base image'),
-                        ('qcow2', 'a qcow2 overlay over the cached base'),
-                        ('lvm', 'a logical volume in images_volume_group'),
-                        ('rbd', 'an RBD image in images_rbd_pool'),
-                        ('ploop', 'a ploop disk (Parallels/Virtuozzo)'),
-                        ('pool', 'a volume in a libvirt storage pool'),
-                        ('default', 'pool with use_storage_pools (but see '
-                                    'there), else qcow2 if [DEFAULT] '
-                                    'use_cow_images, else flat')],
-               help='Storage of instance disks (an image backend).'),
+               help="""
+Storage of instance disks: the name of an image backend (an entry point in
+``virtdrivers.libvirt.image_backends``, so other packages can add their own).
+
+Possible values (the backends virtdrivers ships):
+
+* ``flat`` (Nova's ``raw``): a full copy of the base image
+* ``qcow2``: a qcow2 overlay over the cached base
+* ``lvm``: a logical volume in ``images_volume_group``
+* ``rbd``: an RBD image in ``images_rbd_pool``
+* ``ploop``: a ploop disk (Parallels/Virtuozzo)
+* ``pool``: a volume in a libvirt storage pool
+* ``default``: ``pool`` with ``use_storage_pools`` (but see there), else
+  ``qcow2`` if ``[DEFAULT] use_cow_images``, else ``flat``
+
+A name no installed backend has stops the driver at start-up with an error
+that lists the installed ones.
+"""),
     cfg.BoolOpt('use_storage_pools', default=True,
                 help="""
 Keep the disks of new instances in libvirt storage pools.
