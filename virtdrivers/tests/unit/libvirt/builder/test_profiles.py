@@ -9,6 +9,7 @@ from virtdrivers import capabilities
 from virtdrivers import exception
 from virtdrivers import objects
 from virtdrivers.libvirt import profiles
+from virtdrivers.libvirt.profiles import catalogue
 
 IMAGE_ID = "0b3e7b2e-1b7c-4a4a-9d9e-8e1f8c7e6a55"
 
@@ -71,6 +72,12 @@ class TestLookup(testtools.TestCase):
         self.assertEqual(("parallels-vm", "parallels-ct"),
                          tuple(p.name for p in profiles.PARALLELS_VM.family()))
         self.assertEqual((profiles.KVM,), profiles.KVM.family())
+
+    def test_a_name_is_registered_once(self):
+        twin = dataclasses.replace(profiles.QEMU)
+        err = self.assertRaises(ValueError, catalogue.register, twin)
+        self.assertIn("qemu", str(err))
+        self.assertIs(profiles.QEMU, profiles.by_name("qemu"))
 
 
 class TestAnswers(testtools.TestCase):
