@@ -61,4 +61,3 @@ def get(virt_type, default_vm_mode=None):
 def names():
     """Every profile name, sorted."""
     return sorted(_BY_NAME)
-

@@ -22,6 +22,7 @@ from virtdrivers.libvirt.builder import context
 from virtdrivers.libvirt.imagebackend import base
 from virtdrivers.libvirt.imagebackend import pool
 from virtdrivers.libvirt.imagebackend import qcow2
+from virtdrivers.libvirt.storagepools import wrappers as pool_wrappers
 from virtdrivers.testing import libvirt_test
 from virtdrivers.tests.unit.libvirt.imagebackend import helpers
 from virtdrivers.tests.unit.libvirt.imagebackend import suite
@@ -253,7 +254,7 @@ class PoolVolumesTest(TestDriverPoolMixin, testtools.TestCase):
         # libvirt refuses to refresh a pool a copy reads from.
         base_pool = self.backend.base_pool
         done = threading.Event()
-        with storagepools._copying_from(base_pool.name):
+        with pool_wrappers._copying_from(base_pool.name):
             worker = threading.Thread(target=lambda: (base_pool.refresh(),
                                                       done.set()))
             worker.start()
