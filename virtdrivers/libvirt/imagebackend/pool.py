@@ -23,24 +23,23 @@ Disks an instance still has as files of the ``flat``/``qcow2`` backends
 (``disk.info``) keep working, and :meth:`Pool.move_into_pool` copies them
 into the pool while the instance is off. The image cache counts a base as
 in use when an instance references it or a volume is backed by it.
+
+Besides :class:`Pool`, the backend's parts are :mod:`.pool_records` (volume
+names and ``pool.info``), :mod:`.pool_copiers` (how data gets into and out
+of volumes), :mod:`.pool_cache` (the image cache that counts volumes) and
+:mod:`.pool_legacy` (file disks of older instances, and their move).
 """
 
-import contextlib
+
 import dataclasses
 import errno
-import json
 import logging
 import os
-import shutil
-import tempfile
-import threading
 
 from oslo_concurrency import lockutils
 
 from virtdrivers import exception
-from virtdrivers import fileutils
 from virtdrivers.image import inspect
-from virtdrivers.image import qemuimg
 from virtdrivers.libvirt import imagecache
 from virtdrivers.libvirt import storagepools
 from virtdrivers.libvirt import xml as vxml
@@ -48,19 +47,39 @@ from virtdrivers.libvirt.builder import context
 from virtdrivers.libvirt.imagebackend import base
 from virtdrivers.libvirt.imagebackend import disks
 from virtdrivers.libvirt.imagebackend import flat
+from virtdrivers.libvirt.imagebackend import pool_copiers
+from virtdrivers.libvirt.imagebackend import pool_legacy
+from virtdrivers.libvirt.imagebackend import pool_records
 from virtdrivers.libvirt.imagebackend import qcow2
+from virtdrivers.libvirt.imagebackend.pool_cache import PoolImageCache
+from virtdrivers.libvirt.imagebackend.pool_copiers import LibvirtCopier
+from virtdrivers.libvirt.imagebackend.pool_copiers import UploadCopier
+from virtdrivers.libvirt.imagebackend.pool_records import RECORDS
+from virtdrivers.libvirt.imagebackend.pool_records import read_records
+from virtdrivers.libvirt.imagebackend.pool_records import volume_name
+from virtdrivers.libvirt.imagebackend.pool_records import write_records
+
+__all__ = [
+    "DATA_OPERATIONS",
+    "RECORDS",
+    "LibvirtCopier",
+    "Pool",
+    "PoolImageCache",
+    "UploadCopier",
+    "read_records",
+    "volume_name",
+    "write_records",
+]
 
 LOG = logging.getLogger(__name__)
 
-RECORDS = 'pool.info'
-_RECORDS_TMP = '.pool.info-'
 # What a hypervisor that keeps no volume data (libvirt's test driver)
 # cannot do with pools: everything that writes or reads disk content.
 DATA_OPERATIONS = frozenset(('config-drive', 'inject-files', 'swap-disk',
                              'snapshot'))
 
 
-class Pool(base.ImageBackend):
+class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
     """Disks as libvirt storage volumes; see the module docstring.
 
     :param host: the driver's :class:`~virtdrivers.libvirt.host.Host`.
@@ -114,11 +133,6 @@ class Pool(base.ImageBackend):
         if self.settings.default_ephemeral_format:
             limits.add('ephemeral-disk')
         return frozenset(limits)
-
-    def legacy_disk_names(self, instance):
-        """The instance's disks that are still files of the file backends."""
-        return [n for n in self.legacy.disk_names(instance)
-                if self.legacy.exists(instance, n)]
 
     # -- the contract -----------------------------------------------------
 
@@ -178,7 +192,7 @@ class Pool(base.ImageBackend):
     def _formatted(self, spec, fs_type, disk_name):
         """A volume holding a new swap area or file system: made in a local
         raw file (mkswap and mkfs write files), then copied in."""
-        with _private_dir(self.instances_path, '.pool-blank-') as tmp:
+        with pool_copiers.private_dir(self.instances_path, '.pool-blank-') as tmp:
             raw = os.path.join(tmp, 'blank')
             disks.create_sparse(raw, spec.capacity)
             if fs_type == 'swap':
@@ -239,10 +253,7 @@ class Pool(base.ImageBackend):
         for vol in self.disks_pool.volumes(volume_name(instance, '')):
             LOG.warning('Removing unrecorded volume %s', vol.name)
             vol.delete()
-        directory = self._dir(instance)
-        for name in fileutils.listdir(directory):
-            if name.startswith(_RECORDS_TMP):
-                fileutils.remove(os.path.join(directory, name))
+        pool_records.remove_temporaries(self._dir(instance))
         self.legacy.delete_all(instance)
 
     def resize(self, instance, disk_name, size_bytes):
@@ -293,59 +304,6 @@ class Pool(base.ImageBackend):
                     0, record.virtual_size - allocated),
             })
         return found
-
-    # -- legacy instances -------------------------------------------------
-
-    def move_into_pool(self, instance, guest=None):
-        """Copy the instance's file disks into volumes, then remove the
-        files: the cold move of an instance that predates the pools.
-
-        Every volume is made before any file goes (a failure removes the
-        new volumes and leaves the files); a file disk counts until its
-        ``disk.info`` record is gone, so an interrupted move is redone.
-        Copies are full (a qcow2 overlay is flattened).
-
-        :param guest: the instance's domain, which must not be running.
-        :returns: the names of the disks moved.
-        :raises InstanceInvalidState: the domain runs.
-        :raises ImageBackendError: a copy failed or was refused.
-        """
-        if guest is not None and guest.is_active():
-            raise exception.InstanceInvalidState(
-                instance_uuid=instance.uuid, attr='power state',
-                state='running', method='move its disks into storage pool %s'
-                % self.pools.disks_pool)
-        names = self.legacy_disk_names(instance)
-        if not names:
-            return []
-        legacy = disks.read_records(self.legacy.instance_dir(instance))
-        with self.transaction(instance, ', '.join(names), 'move') as tx:
-            for disk_name in names:
-                self._move_one(instance, disk_name, legacy[disk_name], tx)
-        for disk_name in names:
-            record = legacy[disk_name]
-            self._register(instance, disk_name, dataclasses.replace(
-                record, format=self._format(), backing=False))
-            self.legacy.delete(instance, disk_name)
-            if record.base and os.path.isfile(record.base):
-                # The file backend let the reference go with the file; the
-                # instance keeps it, as a full copy does.
-                self.cache.add_reference(record.base, instance.uuid)
-        LOG.info('Instance %s: disks %s moved into storage pool %s',
-                 instance.uuid, ', '.join(names), self.pools.disks_pool)
-        return names
-
-    def _move_one(self, instance, disk_name, record, tx):
-        path = self.legacy.source(instance, disk_name).path
-        name = volume_name(instance, disk_name)
-        stale = self.disks_pool.lookup(name)
-        if stale is not None:
-            stale.delete()      # an interrupted move: the file still counts
-        with self.cache.disk_op():
-            vol = self.copier.from_file(
-                self.disks_pool, self._spec(name, record.virtual_size), path,
-                record.format, backing=record.base if record.backing else None)
-        tx.on_undo('volume %s' % name, vol.delete)
 
     # -- helpers ----------------------------------------------------------
 
@@ -462,18 +420,6 @@ class Pool(base.ImageBackend):
                 write_records(directory, records)
 
 
-def volume_name(instance, disk_name):
-    """``<instance uuid>_<disk name>``.
-
-    :raises InvalidInput: a name that cannot name a volume file.
-    """
-    name = str(disk_name if disk_name is not None else '')
-    if name.startswith('.') or '/' in name or '\0' in name:
-        raise exception.InvalidInput(
-            reason='%r cannot name a disk volume' % (disk_name,))
-    return '%s_%s' % (imagecache.check_instance_uuid(instance.uuid), name)
-
-
 def _backing(record):
     return _Base(record.base, None) if record.backing else None
 
@@ -482,183 +428,6 @@ def _backing(record):
 class _Base:
     path: str
     format: str | None
-
-
-# -- records -------------------------------------------------------------------
-
-
-def read_records(instance_dir):
-    """``{disk name: DiskRecord}`` of the volumes, from ``pool.info``."""
-    path = os.path.join(instance_dir, RECORDS)
-    try:
-        with open(path) as f:
-            data = json.load(f)
-        return {name: disks.DiskRecord.from_dict(record)
-                for name, record in data['disks'].items()}
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise exception.ImageBackendError(
-            backend='pool', reason='%s cannot be read: %s' % (path, err)
-        ) from err
-
-
-def write_records(instance_dir, records):
-    """Replace ``pool.info`` atomically (remove it when *records* is empty)."""
-    path = os.path.join(instance_dir, RECORDS)
-    if not records:
-        fileutils.remove(path)
-        return
-    data = {'version': 1, 'disks': {name: dataclasses.asdict(record)
-                                    for name, record in records.items()}}
-    fd, tmp = tempfile.mkstemp(dir=instance_dir, prefix=_RECORDS_TMP)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        fileutils.remove(tmp)
-        raise
-
-
-# -- the image cache -----------------------------------------------------------
-
-
-class PoolImageCache(imagecache.ImageCache):
-    """The image cache, whose manager also counts a base as in use while a
-    volume is backed by it (reference files count full copies too).
-
-    :param cache: the :class:`~virtdrivers.libvirt.imagecache.ImageCache`
-        to take the directory and settings of.
-    :param users: returns ``{base path: {instance uuid}}`` from the
-        volumes' backing stores.
-    """
-
-    def __init__(self, cache, users):
-        super().__init__(cache.base_dir, cache.image_service, cache.lock_path,
-                         force_raw=cache.force_raw, disk_ops=cache.disk_ops)
-        self._users = users
-        self._in_use = {}
-        self._manage_lock = threading.Lock()
-
-    def manage(self, min_age_seconds, remove_unused=True):
-        with self._manage_lock:
-            self._in_use = self._users()
-            try:
-                return super().manage(min_age_seconds, remove_unused)
-            finally:
-                self._in_use = {}
-
-    def references(self, path):
-        refs = set(super().references(path))
-        base_path = os.path.normpath(os.fspath(getattr(path, 'path', path)))
-        refs.update(self._in_use.get(base_path, ()))
-        return sorted(refs)
-
-
-# -- copies --------------------------------------------------------------------
-
-
-class LibvirtCopier:
-    """Data moved by libvirt: ``createXMLFrom`` (``qemu-img convert`` or a
-    sparse copy in libvirtd), local files through a temporary ``dir`` pool.
-
-    :param host: the Host.
-    :param workdir: where private staging directories go (the instances
-        path: on the file system of the disks it stages).
-    """
-
-    def __init__(self, host, workdir):
-        self.host = host
-        self.workdir = workdir
-
-    def from_volume(self, pool, spec, source, fmt, backing=None):
-        """A new volume *spec* of *pool* with the content of *source*,
-        whose format is *fmt* (and backing *backing*, a path)."""
-        source.check_format(fmt, backing)
-        return pool.create_from(spec, source)
-
-    def from_file(self, pool, spec, path, fmt, backing=None):
-        """A new volume *spec* of *pool* with the content of the local file
-        *path* (format *fmt*, backed by the path *backing*)."""
-        with _private_dir(self.workdir, '.pool-import-') as tmp:
-            _link_or_copy(path, os.path.join(tmp, 'source'))
-            with storagepools.temporary_pool(self.host, tmp) as staging:
-                source = staging.lookup('source')
-                if source is None:
-                    raise exception.ImageBackendError(
-                        backend='pool', reason='libvirt did not see %s'
-                        % path)
-                return self.from_volume(pool, spec, source, fmt, backing)
-
-    def to_file(self, vol, fmt, backing, target_path, out_format, size):
-        """Write the whole content of *vol* (format *fmt*, backed by the
-        ``_Base`` *backing* or None) to *target_path* in *out_format*;
-        nothing is left at *target_path* on failure."""
-        vol.check_format(fmt, backing.path if backing else None)
-        directory = os.path.dirname(os.path.abspath(target_path))
-        with _private_dir(directory, '.pool-extract-') as tmp, \
-                storagepools.temporary_pool(self.host, tmp) as staging:
-            spec = vxml.StorageVolume.new(name='extract', capacity=size,
-                                          allocation=0, format=out_format)
-            staging.create_from(spec, vol)
-            os.replace(os.path.join(tmp, 'extract'), target_path)
-
-
-class UploadCopier(LibvirtCopier):
-    """Data moved by ``virStorageVolUpload``/``Download``: for pools libvirt
-    cannot copy into (RBD, Red Hat BZ 1089079). The backend converts to the
-    volume's format itself (qemu-img, explicit formats) and uploads."""
-
-    def from_volume(self, pool, spec, source, fmt, backing=None):
-        # Bases are files of the cache: upload the file.
-        return self.from_file(pool, spec, source.path, fmt, backing)
-
-    def from_file(self, pool, spec, path, fmt, backing=None):
-        out = spec.format or 'raw'
-        with _private_dir(self.workdir, '.pool-upload-') as tmp:
-            data = path
-            if fmt != out or backing is not None:
-                data = os.path.join(tmp, 'data')
-                qemuimg.convert(path, fmt, data, out)
-            vol = pool.create(spec)
-            try:
-                storagepools.upload_volume(data, vol)
-            except BaseException:
-                vol.delete()
-                raise
-        return vol
-
-    def to_file(self, vol, fmt, backing, target_path, out_format, size):
-        directory = os.path.dirname(os.path.abspath(target_path))
-        with _private_dir(directory, '.pool-extract-') as tmp:
-            data = os.path.join(tmp, 'data')
-            storagepools.download_volume(vol, data)
-            if fmt == out_format and backing is None:
-                os.replace(data, target_path)
-            else:
-                qemuimg.convert(data, fmt, target_path, out_format)
-
-
-@contextlib.contextmanager
-def _private_dir(parent, prefix):
-    os.makedirs(parent, exist_ok=True)
-    path = tempfile.mkdtemp(prefix=prefix, dir=parent)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _link_or_copy(src, dst):
-    try:
-        os.link(src, dst)
-    except OSError as err:
-        if err.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
-            raise
-        fileutils.copy_sparse(src, dst)
 
 
 def _label(disk_name):
