@@ -27,11 +27,13 @@ them (``[DEFAULT] force_raw_images``, Nova's rule).
 The libvirt ``ceph`` secret holding ``[libvirt] rbd_user``'s key is named
 by ``rbd_secret_uuid``; :meth:`Rbd.ensure_secret` (or
 :func:`ensure_libvirt_secret`) defines it on a host.
+
+Besides :class:`Rbd`, the backend's parts are :mod:`.rbd_settings` (the
+options), :mod:`.rbd_names` (image names, metadata keys), :mod:`.rbd_glance`
+(clones of Glance images and direct snapshots) and :mod:`.rbd_secret` (the
+libvirt secret); the Ceph client is :mod:`virtdrivers.libvirt.rbd_utils`.
 """
 
-import base64
-import binascii
-import dataclasses
 import logging
 import os
 import uuid as uuidlib
@@ -40,85 +42,56 @@ from virtdrivers import exception
 from virtdrivers import fileutils
 from virtdrivers.image import inspect
 from virtdrivers.image import qemuimg
-from virtdrivers.libvirt import imagecache
 from virtdrivers.libvirt import rbd_utils
 from virtdrivers.libvirt.builder import context
 from virtdrivers.libvirt.imagebackend import base
 from virtdrivers.libvirt.imagebackend import disks
 from virtdrivers.libvirt.imagebackend import file
-from virtdrivers.libvirt.xml.base import XMLObject
-from virtdrivers.libvirt.xml.properties import XMLProperty
+from virtdrivers.libvirt.imagebackend import rbd_glance
+from virtdrivers.libvirt.imagebackend import rbd_secret
+from virtdrivers.libvirt.imagebackend.rbd_glance import INSPECT_BYTES
+from virtdrivers.libvirt.imagebackend.rbd_names import GLANCE_SNAPSHOT
+from virtdrivers.libvirt.imagebackend.rbd_names import META_BASE
+from virtdrivers.libvirt.imagebackend.rbd_names import META_IMAGE
+from virtdrivers.libvirt.imagebackend.rbd_names import META_KIND
+from virtdrivers.libvirt.imagebackend.rbd_names import image_name
+from virtdrivers.libvirt.imagebackend.rbd_secret import ensure_libvirt_secret
+from virtdrivers.libvirt.imagebackend.rbd_secret import secret_xml
+from virtdrivers.libvirt.imagebackend.rbd_settings import OPTION_CONF
+from virtdrivers.libvirt.imagebackend.rbd_settings import OPTION_POOL
+from virtdrivers.libvirt.imagebackend.rbd_settings import OPTION_SECRET
+from virtdrivers.libvirt.imagebackend.rbd_settings import OPTION_USER
+from virtdrivers.libvirt.imagebackend.rbd_settings import RbdSettings
+from virtdrivers.libvirt.xml.secret import Secret as SecretXML
+
+__all__ = [
+    "GLANCE_SNAPSHOT",
+    "INSPECT_BYTES",
+    "META_BASE",
+    "META_IMAGE",
+    "META_KIND",
+    "OPTION_CONF",
+    "OPTION_POOL",
+    "OPTION_SECRET",
+    "OPTION_USER",
+    "RAW_IMAGE_TYPES",
+    "Rbd",
+    "RbdSettings",
+    "SecretXML",
+    "ensure_libvirt_secret",
+    "image_name",
+    "secret_xml",
+]
 
 LOG = logging.getLogger(__name__)
-
-OPTION_POOL = '[libvirt] images_rbd_pool'
-OPTION_CONF = '[libvirt] images_rbd_ceph_conf'
-OPTION_USER = '[libvirt] rbd_user'
-OPTION_SECRET = '[libvirt] rbd_secret_uuid'
-# RBD image metadata keys.
-META_BASE = 'virtdrivers.base'
-META_KIND = 'virtdrivers.kind'
-META_IMAGE = 'virtdrivers.image_id'
-# The protected snapshot Glance's RBD store makes and hands out.
-GLANCE_SNAPSHOT = 'snap'
-# Bytes of a cloned parent read for inspection: every header the format
-# inspector knows is in the first megabyte.
-INSPECT_BYTES = 1024 * 1024
 
 RAW_IMAGE_TYPES = {key: key in ('supports_image_type_raw',
                                 'supports_image_type_iso')
                    for key in base.QEMU_IMAGE_TYPES}
 
 
-@dataclasses.dataclass(frozen=True)
-class RbdSettings:
-    """The ``[libvirt]`` options of the rbd backend.
-
-    :ivar pool: ``images_rbd_pool``.
-    :ivar ceph_conf: ``images_rbd_ceph_conf`` (``''``: Ceph's default).
-    :ivar user: ``rbd_user`` (None: librados' default, ``admin``).
-    :ivar secret_uuid: ``rbd_secret_uuid``: the libvirt secret with the
-        user's key; disks carry ``<auth>`` only when it and *user* are set.
-    :ivar connect_timeout: seconds to reach the cluster.
-    :raises ConfigurationError: no pool, or a secret uuid that is none.
-    """
-
-    pool: str = 'rbd'
-    ceph_conf: str = ''
-    user: str | None = None
-    secret_uuid: str | None = None
-    connect_timeout: int = 5
-
-    def __post_init__(self):
-        if not self.pool or '/' in self.pool or '@' in self.pool:
-            raise exception.ConfigurationError(
-                reason='%s=%r does not name a Ceph pool' % (OPTION_POOL,
-                                                             self.pool))
-        if self.secret_uuid:
-            try:
-                uuidlib.UUID(self.secret_uuid)
-            except ValueError as err:
-                raise exception.ConfigurationError(
-                    reason='%s=%r is not a uuid' % (OPTION_SECRET,
-                                                    self.secret_uuid)) from err
-
-    @classmethod
-    def from_conf(cls, conf):
-        group = conf.libvirt
-        return cls(pool=group.images_rbd_pool,
-                   ceph_conf=group.images_rbd_ceph_conf or '',
-                   user=group.rbd_user or None,
-                   secret_uuid=group.rbd_secret_uuid or None)
-
-    @property
-    def auth(self):
-        """The disks' :class:`~.context.DiskAuth`, or None."""
-        if self.user and self.secret_uuid:
-            return context.DiskAuth(self.user, self.secret_uuid, 'ceph')
-        return None
-
-
-class Rbd(base.ImageBackend):
+class Rbd(rbd_glance.GlanceImagesMixin, rbd_secret.CephSecretMixin,
+          base.ImageBackend):
     """Disks as RBD images; network disks in the domain.
 
     :param rbd_settings: an :class:`RbdSettings` (required).
@@ -231,23 +204,6 @@ class Rbd(base.ImageBackend):
                 self._import_cached(tx, context, instance, name, image_meta,
                                     size_bytes)
         return self._source(name)
-
-    def _clone(self, tx, location, name, image_meta, size_bytes):
-        image_id = str(getattr(image_meta, 'id', None) or location.image)
-        parent_size = self.client.size(location.pool, location.image,
-                                       location.snapshot)
-        size = self.check_size(imagecache.CachedImage(
-            None, 'raw', parent_size, image_id), size_bytes)
-        self._inspect_parent(location, parent_size, image_id)
-        tx.on_undo('RBD image', self.client.remove, self.pool, name)
-        self.client.clone(location.pool, location.image, location.snapshot,
-                          self.pool, name)
-        self.client.set_metadata(self.pool, name, {META_KIND: 'image',
-                                                   META_IMAGE: image_id})
-        if size > parent_size:
-            self.client.resize(self.pool, name, size)
-        LOG.info('Cloned %s into %s/%s (image %s, no download)',
-                 location.url, self.pool, name, image_id)
 
     def _import_cached(self, tx, context, instance, name, image_meta,
                        size_bytes):
@@ -391,96 +347,6 @@ class Rbd(base.ImageBackend):
             })
         return found
 
-    # -- direct snapshots -------------------------------------------------
-
-    def direct_snapshot(self, context, instance, image_id, base_image_meta,
-                        disk_name=context.ROOT):
-        """Snapshot a disk inside Ceph, as Nova's Rbd: an RBD snapshot of
-        it, cloned into the pool of the instance's image (Glance's) as
-        image *image_id*, flattened, given the protected snapshot ``snap``
-        Glance hands out. The temporary snapshot is removed either way; a
-        failure removes the partial image.
-
-        The driver then adds the returned location to image *image_id* in
-        Glance (``locations``) and, if that fails, calls
-        :meth:`cleanup_direct_snapshot`. A running guest is snapshotted as
-        it is (crash-consistent): the driver freezes its file systems
-        around the call when it can.
-
-        :returns: the location, ``rbd://<fsid>/<pool>/<image_id>/snap``.
-        :raises NotSupported: the instance's image has no RBD location in
-            this cluster (the driver then uploads the disk's content).
-        :raises NotFound: no such disk.
-        """
-        name = self._existing(instance, disk_name)
-        fsid = self.client.fsid()
-        pools = [loc.pool for loc in self._locations(context, base_image_meta)
-                 if loc.fsid == fsid]
-        if not pools:
-            raise exception.NotSupported(
-                operation='direct snapshot',
-                reason='image %s of instance %s has no RBD location in the '
-                'Ceph cluster %s' % (getattr(base_image_meta, 'id', None),
-                                     instance.uuid, fsid))
-        dest_pool, dest = pools[0], str(image_id)
-        snapshot = 'virtdrivers-snapshot-%s' % uuidlib.uuid4().hex
-        self.client.create_snapshot(self.pool, name, snapshot, protect=True)
-        try:
-            self.client.clone(self.pool, name, snapshot, dest_pool, dest)
-            try:
-                self.client.flatten(dest_pool, dest)
-                self.client.create_snapshot(dest_pool, dest, GLANCE_SNAPSHOT,
-                                            protect=True)
-            except BaseException:
-                self._remove_quietly(dest_pool, dest)
-                raise
-        finally:
-            self._remove_snapshot_quietly(name, snapshot)
-        location = rbd_utils.Location(fsid, dest_pool, dest, GLANCE_SNAPSHOT)
-        LOG.info('Instance %s: disk %s snapshotted into %s', instance.uuid,
-                 disk_name, location.url)
-        return location.url
-
-    def cleanup_direct_snapshot(self, url):
-        """Remove the image a :meth:`direct_snapshot` made (and its
-        snapshots); True if there was one. A location in another cluster
-        is left alone."""
-        location = rbd_utils.parse_location(url)
-        if location is None or location.fsid != self.client.fsid():
-            return False
-        return self.client.remove(location.pool, location.image)
-
-    # -- the libvirt secret -----------------------------------------------
-
-    def prepare_host(self, host):
-        """The cephx secret disks refer to, defined on *host*'s libvirt."""
-        try:
-            self.ensure_secret(host)
-        except exception.NotSupported as err:
-            # libvirt's test driver has no secrets; its guests never read.
-            LOG.warning('Cannot define the cephx secret on %s: %s', host.uri, err)
-
-    def ensure_secret(self, host):
-        """Define the ``ceph`` secret ``rbd_secret_uuid`` with
-        ``rbd_user``'s key (read from the client's keyring) on *host* (a
-        :class:`~virtdrivers.libvirt.host.Host`); nothing when either
-        option is unset.
-
-        :raises ConfigurationError: no key for the user in the keyring.
-        """
-        settings = self.rbd_settings
-        if settings.auth is None:
-            return False
-        key = self.client.keyring_key()
-        if not key:
-            raise exception.ConfigurationError(
-                reason='%s=%s has no key in the keyring of %s=%s, so the '
-                'libvirt secret %s cannot be defined' % (
-                    OPTION_USER, settings.user, OPTION_CONF,
-                    settings.ceph_conf or "''", settings.secret_uuid))
-        ensure_libvirt_secret(host, settings.secret_uuid, settings.user, key)
-        return True
-
     # -- helpers ----------------------------------------------------------
 
     def _source(self, name):
@@ -504,45 +370,6 @@ class Rbd(base.ImageBackend):
                 'Disk %s of instance %s does not exist (no RBD image %s/%s)'
                 % (disk_name, instance.uuid, self.pool, name))
         return name
-
-    def _locations(self, context, image_meta):
-        if not hasattr(image_meta, 'direct_url') and \
-                not isinstance(image_meta, dict) and \
-                getattr(image_meta, 'id', None):
-            # A Nova ImageMeta carries no locations; Glance has them.
-            image_meta = self.cache.image_service.show(context, image_meta.id)
-        return rbd_utils.image_locations(image_meta)
-
-    def _cloneable(self, context, image_meta):
-        """The location to clone *image_meta* from, or None (download)."""
-        if getattr(image_meta, 'disk_format', None) != 'raw':
-            return None
-        locations = self._locations(context, image_meta)
-        if not locations:
-            return None
-        fsid = self.client.fsid()
-        for location in locations:
-            if location.fsid != fsid:
-                LOG.debug('Not cloning %s: another Ceph cluster (ours is %s)',
-                          location.url, fsid)
-                continue
-            try:
-                if self.client.exists(location.pool, location.image,
-                                      location.snapshot):
-                    return location
-            except exception.ImageBackendError as err:
-                LOG.info('Cannot clone %s (%s); downloading the image',
-                         location.url, err)
-        return None
-
-    def _inspect_parent(self, location, size, image_id):
-        """Inspect the head of the parent as a download would be: a
-        sparse file of its size holding its first megabyte."""
-        with self._scratch('inspect') as tmp:
-            self.client.export_head(location.pool, location.image, tmp,
-                                    INSPECT_BYTES, location.snapshot)
-            os.truncate(tmp, size)
-            inspect.inspect_image(tmp, 'raw', image_id)
 
     def _scratch(self, what):
         """A temporary local file path (removed afterwards), beside the
@@ -570,12 +397,6 @@ class Rbd(base.ImageBackend):
             LOG.exception('Could not remove snapshot %s@%s; remove it by hand',
                           name, snapshot)
 
-    def _remove_quietly(self, pool, name):
-        try:
-            self.client.remove(pool, name)
-        except exception.VirtDriverError:
-            LOG.exception('Could not remove RBD image %s/%s', pool, name)
-
 
 class _Scratch:
     """``with _Scratch(directory, what) as path``: a path for a temporary
@@ -593,72 +414,3 @@ class _Scratch:
 
     def __exit__(self, *exc_info):
         fileutils.remove(self.path)
-
-
-def image_name(instance, disk_name):
-    """``<instance uuid>_<disk name>``, Nova's RBD image name.
-
-    :raises InvalidInput: a disk name RBD cannot take.
-    """
-    name = str(disk_name if disk_name is not None else '')
-    if '/' in name or '@' in name or '\0' in name or name.startswith('.'):
-        raise exception.InvalidInput(
-            reason='%r cannot name an RBD image' % (disk_name,))
-    return '%s_%s' % (imagecache.check_instance_uuid(instance.uuid), name)
-
-
-# -- the libvirt secret ------------------------------------------------------
-
-class SecretXML(XMLObject):
-    """``<secret>``: a libvirt secret (only its definition, never its
-    value, is XML)."""
-
-    TAG = 'secret'
-    CHILD_ORDER = ('description', 'uuid', 'usage')
-
-    ephemeral = XMLProperty('@ephemeral', is_yesno=True)
-    private = XMLProperty('@private', is_yesno=True)
-    description = XMLProperty('./description')
-    uuid = XMLProperty('./uuid')
-    usage_type = XMLProperty('./usage/@type')
-    usage_name = XMLProperty('./usage/name')
-
-
-def secret_xml(secret_uuid, username):
-    """The definition of the ``ceph`` secret of cephx user *username*."""
-    return SecretXML.new(
-        ephemeral=False, private=True, uuid=secret_uuid, usage_type='ceph',
-        usage_name='client.%s secret %s' % (username, secret_uuid),
-        description='Ceph key of client.%s (virtdrivers rbd disks)' % username)
-
-
-def ensure_libvirt_secret(host, secret_uuid, username, key):
-    """Make *host* hold the ``ceph`` secret *secret_uuid* with cephx *key*
-    (base64, as in a keyring): defined when missing (private: its value
-    cannot be read back), its value set either way.
-
-    :param host: a :class:`~virtdrivers.libvirt.host.Host`.
-    :raises ConfigurationError: *key* is not base64.
-    :raises NotSupported: the hypervisor has no secrets (libvirt's test
-        driver).
-    """
-    try:
-        value = base64.b64decode(key, validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise exception.ConfigurationError(
-            reason='the cephx key of client.%s is not base64' % username
-        ) from err
-
-    def lookup(conn):
-        return conn.secretLookupByUUIDString(secret_uuid)
-
-    try:
-        secret = host.call(lookup, operation='look up secret %s' % secret_uuid)
-    except exception.NotFound:
-        xml = secret_xml(secret_uuid, username).to_xml()
-        secret = host.call(lambda conn: conn.secretDefineXML(xml),
-                           operation='define secret %s' % secret_uuid)
-        LOG.info('Defined the libvirt secret %s for Ceph user %s on %s',
-                 secret_uuid, username, host.uri)
-    host.call(lambda _conn: secret.setValue(value),
-              operation='set the value of secret %s' % secret_uuid)

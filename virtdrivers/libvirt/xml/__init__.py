@@ -60,6 +60,7 @@ from virtdrivers.libvirt.xml.properties import XMLChildList
 from virtdrivers.libvirt.xml.properties import XMLListProperty
 from virtdrivers.libvirt.xml.properties import XMLProperty
 from virtdrivers.libvirt.xml.properties import XMLSizeProperty
+from virtdrivers.libvirt.xml.secret import Secret
 from virtdrivers.libvirt.xml.snapshot import DomainSnapshot
 from virtdrivers.libvirt.xml.snapshot import SnapshotDisk
 from virtdrivers.libvirt.xml.storage import Permissions
@@ -112,6 +113,7 @@ __all__ = [
     "Permissions",
     "PoolSource",
     "Rng",
+    "Secret",
     "Serial",
     "SnapshotDisk",
     "SourceHost",
