@@ -9,7 +9,7 @@ import uuid as uuidlib
 from virtdrivers import exception
 from virtdrivers.image import inspect
 from virtdrivers.libvirt import imagecache
-from virtdrivers.libvirt import rbd_utils
+from virtdrivers.libvirt import rbd_locations
 from virtdrivers.libvirt.builder import context
 from virtdrivers.libvirt.imagebackend import rbd_names
 
@@ -34,7 +34,7 @@ class GlanceImagesMixin:
                 getattr(image_meta, 'id', None):
             # A Nova ImageMeta carries no locations; Glance has them.
             image_meta = self.cache.image_service.show(context, image_meta.id)
-        return rbd_utils.image_locations(image_meta)
+        return rbd_locations.image_locations(image_meta)
 
     def _cloneable(self, context, image_meta):
         """The location to clone *image_meta* from, or None (download)."""
@@ -131,7 +131,7 @@ class GlanceImagesMixin:
                 raise
         finally:
             self._remove_snapshot_quietly(name, snapshot)
-        location = rbd_utils.Location(fsid, dest_pool, dest,
+        location = rbd_locations.Location(fsid, dest_pool, dest,
                                       rbd_names.GLANCE_SNAPSHOT)
         LOG.info('Instance %s: disk %s snapshotted into %s', instance.uuid,
                  disk_name, location.url)
@@ -141,7 +141,7 @@ class GlanceImagesMixin:
         """Remove the image a :meth:`direct_snapshot` made (and its
         snapshots); True if there was one. A location in another cluster
         is left alone."""
-        location = rbd_utils.parse_location(url)
+        location = rbd_locations.parse_location(url)
         if location is None or location.fsid != self.client.fsid():
             return False
         return self.client.remove(location.pool, location.image)

@@ -15,6 +15,7 @@ import testtools
 from virtdrivers import exception
 from virtdrivers import objects
 from virtdrivers.libvirt import imagecache
+from virtdrivers.libvirt import rbd_transfer
 from virtdrivers.libvirt import rbd_utils
 from virtdrivers.libvirt.builder import context
 from virtdrivers.libvirt.imagebackend import base
@@ -251,7 +252,7 @@ class RbdBackendTest(CephMixin, testtools.TestCase):
             raise OSError(5, 'injected write failure')
 
         self.useFixture(fixtures.MonkeyPatch(
-            'virtdrivers.libvirt.rbd_utils.RbdClient._write',
+            'virtdrivers.libvirt.rbd_transfer.ImageTransferMixin._write',
             staticmethod(failing_write)))
         err = self.assertRaises(exception.ImageBackendError,
                                 self.backend.create_from_image, None,
@@ -265,14 +266,14 @@ class RbdBackendTest(CephMixin, testtools.TestCase):
     def test_import_is_sparse(self):
         stored = self.images.upload(self.raw_file(size=64 * MiB), 'raw')
         written = []
-        real_write = rbd_utils.RbdClient._write
+        real_write = rbd_transfer.ImageTransferMixin._write
 
         def counting_write(image, data, offset):
             written.append(len(data))
             real_write(image, data, offset)
 
         self.useFixture(fixtures.MonkeyPatch(
-            'virtdrivers.libvirt.rbd_utils.RbdClient._write',
+            'virtdrivers.libvirt.rbd_transfer.ImageTransferMixin._write',
             staticmethod(counting_write)))
         self.backend.create_from_image(None, self.instance, context.ROOT,
                                        stored, 0)

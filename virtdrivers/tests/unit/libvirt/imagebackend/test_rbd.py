@@ -17,6 +17,8 @@ from virtdrivers import conf as vconf
 from virtdrivers import exception
 from virtdrivers import objects
 from virtdrivers.libvirt import imagecache
+from virtdrivers.libvirt import rbd_cluster
+from virtdrivers.libvirt import rbd_transfer
 from virtdrivers.libvirt import rbd_utils
 from virtdrivers.libvirt.builder import context
 from virtdrivers.libvirt.imagebackend import base
@@ -216,7 +218,7 @@ class HelpersTest(testtools.TestCase):
             f.seek(4 * chunk)
             f.write(b'tail!')
         with open(path, 'rb') as f:
-            found = list(rbd_utils._data_chunks(f.fileno(), 4 * chunk + 5))
+            found = list(rbd_transfer._data_chunks(f.fileno(), 4 * chunk + 5))
         self.assertEqual([chunk, 4 * chunk], [offset for offset, _ in found])
         self.assertEqual(b'data', found[0][1][10:14])
         self.assertEqual(b'tail!', found[1][1])
@@ -227,9 +229,9 @@ class HelpersTest(testtools.TestCase):
             f.write('[client.admin]\n\tkey = OTHER\n'
                     '[client.nova]\n\tkey = %s\n\tcaps mon = "profile rbd"\n'
                     % KEY)
-        self.assertEqual(KEY, rbd_utils._key_from_keyring(path, 'client.nova'))
-        self.assertIsNone(rbd_utils._key_from_keyring(path, 'client.x'))
-        self.assertIsNone(rbd_utils._key_from_keyring(path + '-', 'client.x'))
+        self.assertEqual(KEY, rbd_cluster._key_from_keyring(path, 'client.nova'))
+        self.assertIsNone(rbd_cluster._key_from_keyring(path, 'client.x'))
+        self.assertIsNone(rbd_cluster._key_from_keyring(path + '-', 'client.x'))
 
 
 class BackendTest(builder_base.BuilderTestCase):
