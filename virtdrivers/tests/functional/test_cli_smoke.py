@@ -33,6 +33,16 @@ class TestSmokeCommand(testtools.TestCase):
 
     def test_check_config_reports_bad_value(self):
         proc = self.run_command('check-config',
-                                config='[libvirt]\nimages_type = floppy\n')
+                                config='[libvirt]\nvirt_type = amiga\n')
         self.assertEqual(2, proc.returncode)
-        self.assertIn('floppy', proc.stderr)
+        self.assertIn('amiga', proc.stderr)
+
+    def test_check_config_reports_unknown_image_backend(self):
+        # Backends are plugins: the name is checked when the driver loads.
+        proc = self.run_command(
+            'check-config', config='[DEFAULT]\ncompute_driver = libvirt\n'
+            '[libvirt]\nconnection_uri = test:///default\nvirt_type = qemu\n'
+            'images_type = floppy\n')
+        self.assertEqual(2, proc.returncode)
+        self.assertIn("images_type='floppy' is unknown", proc.stderr)
+        self.assertIn('qcow2', proc.stderr)
