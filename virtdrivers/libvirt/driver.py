@@ -65,6 +65,8 @@ class LibvirtDriver(driver.ComputeDriver):
             self.settings.builder.default_vm_modes.get(self.settings.virt_type))
         self.backend_cls = imagebackend.load(self.settings.image_backend,
                                              self.settings.backend.use_cow)
+        self.profile.check_disk_format(self.backend_cls.disk_format,
+                                       self.settings.images_type)
         self.capabilities = declarations.for_host(
             self.profile, self.backend_cls, self.settings.builder,
             self.settings.backend)

@@ -143,6 +143,8 @@ class Profile:
     machine_types: bool = True
     filesystem_driver: str | None = None
     disk_driver: str | None = "qemu"
+    # Formats of instance disks the hypervisor opens (ploop is vz's own).
+    disk_formats: frozenset = frozenset(("raw", "qcow2"))
     memballoon_stats: bool = True
     windows_localtime: bool = True
     host_hypervisor: str | None = None
@@ -294,6 +296,20 @@ class Profile:
                                kind, self.name,
                                ", ".join(sorted(self.graphics_types)) or
                                "none"))
+
+    def check_disk_format(self, disk_format, images_type):
+        """Refuse, at start-up, an image backend whose disks this family of
+        guests cannot open (``ploop`` needs Parallels).
+
+        :raises ConfigurationError: naming both options.
+        """
+        formats = set().union(*(member.disk_formats for member in self.family()))
+        if disk_format not in formats:
+            raise exception.ConfigurationError(
+                reason="[libvirt] images_type=%s makes %s disks, which "
+                       "[libvirt] virt_type=%s guests cannot use (they use: "
+                       "%s)" % (images_type, disk_format, self.virt_type,
+                                ", ".join(sorted(formats))))
 
     def _choices(self):
         return (

@@ -44,6 +44,7 @@ PARALLELS_VM = profile.Profile(
     machine_types=False,
     direct_kernel_boot=False,
     disk_driver=None,
+    disk_formats=frozenset(("raw", "qcow2", "ploop")),
     windows_localtime=False,
 )
 

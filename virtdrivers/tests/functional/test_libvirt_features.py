@@ -107,3 +107,14 @@ class LibvirtFeaturesTest(testtools.TestCase):
         instance = self.spawn(drv)
         cpu = drv.host.get_guest(instance).get_config(dump_inactive=True).cpu
         self.assertEqual(('custom', 'Westmere'), (cpu.mode, cpu.model))
+
+    def test_backend_the_hypervisor_cannot_open_fails_at_start(self):
+        conf = vconf.new_conf()
+        conf([])
+        conf.set_override('virt_type', 'qemu', group='libvirt')
+        conf.set_override('images_type', 'ploop', group='libvirt')
+        err = self.assertRaises(exception.ConfigurationError,
+                                libvirt_driver.LibvirtDriver,
+                                virtapi.LocalVirtAPI(), conf=conf)
+        self.assertIn('[libvirt] images_type=ploop', str(err))
+        self.assertIn('[libvirt] virt_type=qemu', str(err))
