@@ -158,5 +158,5 @@ def _reason(name, growth, vcpu_stats):
         reason += ('. getAllDomainStats on this hypervisor (libvirt\'s test '
                    'driver) returns no vcpu.current, so the vCPUs in use are '
                    'counted with a lookupByUUIDString and an info() per running '
-                   'domain (resources._vcpus_used)')
+                   'domain (resources.VcpuCounts)')
     return reason

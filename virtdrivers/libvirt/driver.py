@@ -72,6 +72,7 @@ class LibvirtDriver(driver.ComputeDriver):
             self.settings.backend)
         self.host = vhost.Host(self.settings.uri, lifecycle_callback=self.emit_event)
         self._host_limits = frozenset()
+        self._vcpu_counts = resources.VcpuCounts()
         self.serial_ports = serialports.PortAllocator(
             self.settings.builder.serial_console_listen,
             self.settings.serial_port_range)
@@ -515,7 +516,8 @@ class LibvirtDriver(driver.ComputeDriver):
     def get_available_resource(self, nodename):
         return resources.available_resource(self.host, self.settings,
                                             self.profile, nodename,
-                                            self.storage.backend)
+                                            self.storage.backend,
+                                            self._vcpu_counts)
 
     def update_provider_tree(self, provider_tree, nodename, allocations=None):
         found = self.get_available_resource(nodename)

@@ -393,7 +393,10 @@ class Host:
                 operation="get domain statistics")
         except exception.NotSupported:
             return self._domain_stats_from_info(flags & _LIST_FLAGS_MASK)
-        return {domain.UUIDString(): stats for domain, stats in pairs}
+        # The domain ID (no round trip) tells one run of a guest from the
+        # next: it changes whenever the domain starts.
+        return {domain.UUIDString(): dict(stats, **{'domain.id': domain.ID()})
+                for domain, stats in pairs}
 
     def _domain_stats_from_info(self, list_flags):
         stats = {}

@@ -37,20 +37,32 @@ def _cpu_info(caps):
         'features': sorted(getattr(cpu, 'feature_flags', None) or [])})
 
 
-def _vcpus_used(host, stats):
-    """vCPUs of running guests. Hypervisors whose bulk statistics lack vCPU
-    counts (libvirt's test driver) cost one ``info()`` per running guest."""
-    used = 0
-    running = (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_PAUSED,
-               libvirt.VIR_DOMAIN_BLOCKED)
-    for uuid, record in stats.items():
-        if record.get('state.state') not in running:
-            continue
-        current = record.get('vcpu.current')
-        if current is None:
-            current = host.get_guest_by_uuid(uuid).get_vcpu_count()
-        used += int(current)
-    return used
+class VcpuCounts:
+    """vCPU counts of running guests, for hypervisors whose bulk statistics
+    lack them (libvirt's test driver): read once per run of a guest (one
+    ``info()``), then remembered until its domain ID changes (it restarted)
+    or it stops. vCPUs hot-plugged by another tool meanwhile are not seen."""
+
+    def __init__(self):
+        self._known = {}    # (uuid, domain id) -> vCPUs
+
+    def used(self, host, stats):
+        running = (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_PAUSED,
+                   libvirt.VIR_DOMAIN_BLOCKED)
+        used, seen = 0, set()
+        for uuid, record in stats.items():
+            if record.get('state.state') not in running:
+                continue
+            current = record.get('vcpu.current')
+            if current is None:
+                key = (uuid, record.get('domain.id'))
+                seen.add(key)
+                if key not in self._known:
+                    self._known[key] = host.get_guest_by_uuid(uuid).get_vcpu_count()
+                current = self._known[key]
+            used += int(current)
+        self._known = {key: self._known[key] for key in seen}
+        return used
 
 
 def _overcommitted_bytes(stats):
@@ -92,7 +104,8 @@ def disk_capacity(settings, backend=None):
     return fs.f_frsize * fs.f_blocks, fs.f_frsize * fs.f_bavail
 
 
-def available_resource(host, settings, profile, nodename, backend=None):
+def available_resource(host, settings, profile, nodename, backend=None,
+                       vcpu_counts=None):
     """Nova's resource dict for *nodename*, from a constant number of calls."""
     caps = host.get_capabilities()
     stats = {uuid: record for uuid, record
@@ -104,7 +117,7 @@ def available_resource(host, settings, profile, nodename, backend=None):
         'vcpus': host.get_cpu_count(),
         'memory_mb': host.get_memory_mb_total(),
         'local_gb': total_gb,
-        'vcpus_used': _vcpus_used(host, stats),
+        'vcpus_used': (vcpu_counts or VcpuCounts()).used(host, stats),
         'memory_mb_used': host.get_memory_mb_used(from_hypervisor=profile.dom0),
         'local_gb_used': total_gb - free // GIB,
         'hypervisor_type': profile.virt_type,

@@ -103,3 +103,47 @@ class TestDom0(testtools.TestCase):
         self.assertIn(vhost.DOM0_UUID, [d.UUIDString() for d in
                                         conn.listAllDomains(
                                             libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)])
+
+
+class TestVcpuCounts(testtools.TestCase):
+    """On the test driver, whose bulk statistics have no vCPU counts."""
+
+    def setUp(self):
+        super().setUp()
+        uri = self.useFixture(libvirt_test.PrivateTestHost()).uri
+        self.host = vhost.Host(uri)
+        self.addCleanup(self.host.cleanup)
+        conn = self.host.get_connection()
+        self.domains = []
+        for i, vcpus in enumerate((1, 2, 4)):
+            dom = conn.defineXML(DOMAIN % {
+                "name": "vcpus-%d" % i, "mib": 64, "vcpus": vcpus,
+                "uuid": "6c0d3f8e-2a41-4c55-9a8e-00000000000%d" % i})
+            dom.create()
+            self.domains.append(dom)
+        self.lookups = []
+        real = self.host.get_guest_by_uuid
+        def spy(uuid):
+            self.lookups.append(uuid)
+            return real(uuid)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            "virtdrivers.libvirt.host.Host.get_guest_by_uuid",
+            lambda _host, uuid: spy(uuid)))
+
+    def used(self, counts):
+        return counts.used(self.host, self.host.get_all_domain_stats(
+            resources.BULK_STATS))
+
+    def test_read_once_per_run_of_a_guest(self):
+        counts = resources.VcpuCounts()
+        self.assertEqual(7, self.used(counts))
+        self.assertEqual(3, len(self.lookups))
+        self.assertEqual(7, self.used(counts))
+        self.assertEqual(3, len(self.lookups), "counts were read again")
+        # A restart is a new run (a new domain ID): read again, that one only.
+        self.domains[2].destroy()
+        self.assertEqual(3, self.used(counts))
+        self.domains[2].create()
+        self.assertEqual(7, self.used(counts))
+        self.assertEqual(4, len(self.lookups))
