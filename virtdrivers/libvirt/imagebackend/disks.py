@@ -196,3 +196,15 @@ def write_records(instance_dir, records):
         except FileNotFoundError:
             pass
         raise
+
+
+def disk_info(record, path, allocated):
+    """One disk as ``get_instance_disk_info`` lists it, from its record."""
+    return {
+        'type': record.format,
+        'path': path,
+        'virt_disk_size': record.virtual_size,
+        'backing_file': os.path.basename(record.base) if record.backing else '',
+        'disk_size': allocated,
+        'over_committed_disk_size': max(0, record.virtual_size - allocated),
+    }

@@ -193,16 +193,7 @@ class FileBackend(ImageBackend):
                 allocated = os.stat(path).st_blocks * 512
             except FileNotFoundError:
                 continue  # deleted while we looked; Nova had to learn this
-            disks_info.append({
-                'type': record.format,
-                'path': path,
-                'virt_disk_size': record.virtual_size,
-                'backing_file': os.path.basename(record.base)
-                if record.backing else '',
-                'disk_size': allocated,
-                'over_committed_disk_size': max(
-                    0, record.virtual_size - allocated),
-            })
+            disks_info.append(disks.disk_info(record, path, allocated))
         return disks_info
 
     # -- helpers ----------------------------------------------------------

@@ -293,16 +293,8 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
                 continue    # deleted while we looked
             desc = vol.describe()
             allocated = desc.allocation or 0
-            found.append({
-                'type': record.format,
-                'path': desc.path or vol.name,
-                'virt_disk_size': record.virtual_size,
-                'backing_file': os.path.basename(record.base)
-                if record.backing else '',
-                'disk_size': allocated,
-                'over_committed_disk_size': max(
-                    0, record.virtual_size - allocated),
-            })
+            found.append(disks.disk_info(record, desc.path or vol.name,
+                                         allocated))
         return found
 
     # -- helpers ----------------------------------------------------------
