@@ -78,7 +78,8 @@ Related options: ``storage_pool_type``, ``storage_pool_target``,
                                     'storage_pool_source'),
                         ('zfs', 'the ZFS pool named storage_pool_source'),
                         ('rbd', 'the Ceph pool storage_pool_source '
-                                '(``POOL`` or ``MONITOR_HOST:POOL``)'),
+                                '(``POOL`` or ``MONITORS:POOL``), as '
+                                'rbd_user with rbd_secret_uuid'),
                         ('gluster', 'the Gluster volume storage_pool_source '
                                     '(``HOST:VOLUME``)'),
                         ('vstorage', 'the Virtuozzo Storage cluster named '
@@ -111,11 +112,16 @@ Related options: ``storage_pool_type``, ``[DEFAULT] instances_path``.
                help="""
 What ``nova-disks-pool`` is made of, as its type needs it: the volume
 group (``logical``), the block device (``fs``), ``HOST:/PATH`` (``netfs``),
-the Ceph pool (``rbd``; ``MONITOR_HOST:POOL`` names a
-monitor), ``HOST:VOLUME`` (``gluster``), the ZFS pool (``zfs``) or the
-cluster (``vstorage``). Unused by ``dir`` pools.
+the Ceph pool (``rbd``; ``MONITOR[,MONITOR...]:POOL`` names its
+monitors, each ``HOST`` or ``HOST:PORT``, e.g.
+``10.0.0.1:6789,10.0.0.2:6789:vms``), ``HOST:VOLUME`` (``gluster``),
+the ZFS pool (``zfs``) or the cluster (``vstorage``). Unused by ``dir`` pools.
 
-Related options: ``storage_pool_type``.
+An ``rbd`` pool authenticates as ``rbd_user`` with the key in the libvirt
+secret ``rbd_secret_uuid`` when both are set (the secret must be defined
+on the host; instance disks take both from the pool).
+
+Related options: ``storage_pool_type``, ``rbd_user``, ``rbd_secret_uuid``.
 """),
     cfg.StrOpt('images_volume_group',
                help='LVM volume group for images_type=lvm.'),
@@ -135,9 +141,11 @@ Related options: ``storage_pool_type``.
                help='Ceph pool for images_type=rbd.'),
     cfg.StrOpt('images_rbd_ceph_conf', default='',
                help='ceph.conf to use; empty uses Ceph\'s default.'),
-    cfg.StrOpt('rbd_user', help='Ceph user (cephx) for RBD disks.'),
+    cfg.StrOpt('rbd_user', help='Ceph user (cephx) for RBD disks, and of '
+                                'an ``rbd`` storage pool.'),
     cfg.StrOpt('rbd_secret_uuid',
-               help='libvirt secret holding rbd_user\'s key.'),
+               help='libvirt secret holding rbd_user\'s key (RBD disks and '
+                    'an ``rbd`` storage pool).'),
     cfg.StrOpt('hw_machine_type',
                help='Default machine type (``pc``, ``q35``, ...); an image\'s '
                     'hw_machine_type wins.'),

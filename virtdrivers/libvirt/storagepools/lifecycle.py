@@ -99,14 +99,17 @@ def _same_pool(current, wanted):
         return (pool.type, os.path.normpath(pool.target_path or '') if
                 pool.target_path else None, source.name or None,
                 tuple(source.device_paths), source.dir or None,
-                tuple(h.name for h in source.hosts))
+                tuple((h.name, h.port) for h in source.hosts),
+                source.auth.username if source.auth else None,
+                source.auth.secret_uuid if source.auth else None)
     return key(current) == key(wanted)
 
 
 def _where(pool):
     parts = [pool.type]
     source = pool.source
-    for value in (*(h.name for h in source.hosts), source.dir, source.name,
+    for value in (*('%s:%s' % (h.name, h.port) if h.port else h.name
+                    for h in source.hosts), source.dir, source.name,
                   *source.device_paths):
         if value:
             parts.append(value)

@@ -34,7 +34,8 @@ _SOURCES = {
     'logical': ('name', 'the volume group'),
     'zfs': ('name', 'the ZFS pool'),
     'vstorage': ('name', 'the cluster name'),
-    'rbd': ('name', 'the Ceph pool, or MONITOR_HOST:POOL'),
+    'rbd': ('hosts:name', 'the Ceph pool, or MONITOR[,MONITOR...]:POOL '
+            'with MONITOR as HOST or HOST:PORT'),
     'netfs': ('host:dir', 'HOST:/PATH'),
     'gluster': ('host:name', 'HOST:VOLUME'),
 }
@@ -89,6 +90,10 @@ class PoolSettings:
     :ivar copy_by_upload: put data into volumes by upload, not by
         ``createXMLFrom``; by default for the types libvirt cannot copy
         into (RBD).
+    :ivar auth_user, secret_uuid: the cephx user of an ``rbd`` pool and
+        the libvirt ``ceph`` secret holding its key (``[libvirt]
+        rbd_user``, ``rbd_secret_uuid``); the pool has ``<auth>`` only
+        when both are set (libvirt's volume disks take it from there).
     :raises ConfigurationError: an unknown type, or a missing source.
     """
 
@@ -100,6 +105,8 @@ class PoolSettings:
     base_pool: str = BASE_POOL
     disks_pool: str = DISKS_POOL
     copy_by_upload: bool | None = None
+    auth_user: str | None = None
+    secret_uuid: str | None = None
 
     def __post_init__(self):
         if self.type not in POOL_TYPES:
@@ -108,7 +115,8 @@ class PoolSettings:
                 % (self.type, ', '.join(POOL_TYPES)))
         form, what = _SOURCES.get(self.type, (None, None))
         if form and (not self.source or form.startswith('host:') and
-                     ':' not in self.source):
+                     ':' not in self.source or form == 'hosts:name' and
+                     not _monitors(self.source)[1]):
             raise exception.ConfigurationError(
                 reason='[libvirt] storage_pool_type=%s needs [libvirt] '
                 'storage_pool_source (%s), got %r' % (self.type, what,
@@ -124,12 +132,16 @@ class PoolSettings:
 
     @classmethod
     def from_conf(cls, conf):
+        rbd = conf.libvirt.storage_pool_type == 'rbd'
         return cls(type=conf.libvirt.storage_pool_type,
                    target=conf.libvirt.storage_pool_target,
                    source=conf.libvirt.storage_pool_source or '',
                    base_dir=os.path.join(conf.instances_path,
                                          conf.image_cache.subdirectory_name),
-                   use_cow=conf.use_cow_images)
+                   use_cow=conf.use_cow_images,
+                   auth_user=conf.libvirt.rbd_user or None if rbd else None,
+                   secret_uuid=(conf.libvirt.rbd_secret_uuid or None
+                                if rbd else None))
 
     @property
     def file_pool(self):
@@ -160,6 +172,16 @@ class PoolSettings:
             if host:
                 pool.source.hosts.append(vxml.SourceHost.new(name=host))
             pool.source.name = name
+        elif form == 'hosts:name':
+            monitors, name = _monitors(self.source)
+            for host, port in monitors:
+                pool.source.hosts.append(vxml.SourceHost.new(name=host,
+                                                             port=port))
+            pool.source.name = name
+            if self.auth_user and self.secret_uuid:
+                pool.source.auth = vxml.Auth.new(
+                    type='ceph', username=self.auth_user,
+                    secret_uuid=self.secret_uuid)
         elif form == 'host:dir':
             host, _, path = self.source.partition(':')
             pool.source.hosts.append(vxml.SourceHost.new(name=host))
@@ -173,3 +195,19 @@ class PoolSettings:
         elif self.type not in _TARGETLESS:
             pool.target_path = os.path.abspath(self.target)
         return pool
+
+
+def _monitors(source):
+    """``MONITOR[,MONITOR...]:POOL`` (or ``POOL``) as ``([(host, port or
+    None)...], pool)``; a MONITOR is ``HOST``, ``HOST:PORT`` or
+    ``[IPV6]:PORT``."""
+    hosts, _, name = source.rpartition(':')
+    monitors = []
+    for mon in filter(None, (h.strip() for h in hosts.split(','))):
+        host, sep, port = mon.rpartition(':')
+        if sep and port.isdigit() and (not host.startswith('[') or
+                                       host.endswith(']')):
+            monitors.append((host.strip('[]'), int(port)))
+        else:
+            monitors.append((mon.strip('[]'), None))
+    return monitors, name

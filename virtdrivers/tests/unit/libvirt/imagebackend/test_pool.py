@@ -391,6 +391,25 @@ class PoolStartTest(testtools.TestCase):
 
 
 class PoolSettingsTest(testtools.TestCase):
+    def test_rbd_monitors_with_ports_and_cephx_auth(self):
+        secret = '11111111-2222-3333-4444-555555555555'
+        xml = storagepools.PoolSettings(
+            type='rbd', source='10.0.0.1:6789, mon2,[::1]:3300:vms',
+            auth_user='nova', secret_uuid=secret).disks_pool_xml()
+        self.assertEqual(
+            ([('10.0.0.1', 6789), ('mon2', None), ('::1', 3300)], 'vms',
+             'ceph', 'nova', secret),
+            ([(h.name, h.port) for h in xml.source.hosts], xml.source.name,
+             xml.source.auth.type, xml.source.auth.username,
+             xml.source.auth.secret_uuid))
+        # No <auth> without both; a monitor list needs a pool name.
+        bare = storagepools.PoolSettings(type='rbd', source='vms',
+                                         auth_user='nova').disks_pool_xml()
+        self.assertNotIn('<auth', bare.to_xml())
+        self.assertRaises(exception.ConfigurationError,
+                          storagepools.PoolSettings, type='rbd',
+                          source='mon1:')
+
     def test_missing_source_names_the_option(self):
         for kind in ('logical', 'fs', 'rbd', 'netfs'):
             err = self.assertRaises(exception.ConfigurationError,
