@@ -241,6 +241,20 @@ class CephClusterFixture(fixtures.Fixture):
         images."""
         return self.extra_pools[0] if self.extra_pools else self.pool
 
+    @property
+    def monitor(self):
+        """``HOST:PORT`` of the monitor's v1 (legacy) address, as libvirt
+        names a monitor in an ``rbd`` pool's ``<host>``."""
+        with open(self.conf) as f:
+            for line in f:
+                key, sep, value = line.partition('=')
+                if sep and key.strip().replace('_', ' ') == 'mon host':
+                    for addr in value.strip().strip('[]').split(','):
+                        if addr.startswith('v1:'):
+                            return addr[3:]
+        raise realhv.RealHVUnavailable('no v1 monitor address in %s'
+                                       % self.conf)
+
     def client(self, user=None, **kwargs):
         """An :class:`~virtdrivers.libvirt.rbd_utils.RbdClient` of this
         cluster as *user* (default: :attr:`user`), closed at clean-up."""
@@ -249,3 +263,87 @@ class CephClusterFixture(fixtures.Fixture):
         client = rbd_utils.RbdClient(self.conf, user or self.user, **kwargs)
         self.addCleanup(client.close)
         return client
+
+
+# -- libvirt's rbd storage pool backend ----------------------------------------
+
+RBD_STORAGE_PKG = 'libvirt-daemon-driver-storage-rbd'
+# How long to wait for another real-hypervisor test run (which uses the
+# same libvirtd) to end before restarting libvirtd to load the backend.
+RESTART_WAIT = int(os.environ.get('REALHV_RESTART_WAIT', '1800'))
+OTHER_RUNS = 'stestr.*realhv'
+
+
+def rbd_pools_supported(uri=realhv.RealLibvirtFixture.uri):
+    """Whether the libvirtd at *uri* has its rbd storage pool backend."""
+    proc = subprocess.run(['virsh', '-q', '-c', uri, 'pool-capabilities'],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True, check=False)
+    return "<pool type='rbd' supported='yes'>" in proc.stdout
+
+
+def _ancestors():
+    pids, pid = set(), os.getpid()
+    while pid > 1 and pid not in pids:
+        pids.add(pid)
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                pid = int(f.read().rpartition(')')[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
+def _other_realhv_runs():
+    proc = subprocess.run(['pgrep', '-f', OTHER_RUNS], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True, check=False)
+    mine = _ancestors()
+    return sorted(int(p) for p in proc.stdout.split() if int(p) not in mine)
+
+
+def _ensure_rbd_storage(_key=None):
+    uri = realhv.RealLibvirtFixture.uri
+    if rbd_pools_supported(uri):
+        return 'libvirtd has the rbd storage backend'
+    extra = ' '.join(filter(None, (os.environ.get('REALHV_EXTRA_PKGS'),
+                                   RBD_STORAGE_PKG)))
+    realhv._run_tool('setup-libvirt.sh', [], realhv.SETUP_TIMEOUT,
+                     env=dict(os.environ, REALHV_EXTRA_PKGS=extra))
+    if rbd_pools_supported(uri):
+        return 'libvirtd has the rbd storage backend'
+    # Installed while libvirtd ran: it loads storage backends at start-up.
+    # Never restart it under another test run.
+    deadline = time.monotonic() + RESTART_WAIT
+    while _other_realhv_runs():
+        if time.monotonic() > deadline:
+            raise realhv.RealHVUnavailable(
+                '%s is installed but libvirtd must restart to load it, and '
+                'another realhv run (pids %s) still uses libvirtd after %d s'
+                % (RBD_STORAGE_PKG, _other_realhv_runs(), RESTART_WAIT))
+        time.sleep(5)
+    stop = realhv.stop_libvirtd()
+    start = realhv.start_libvirtd(uri)
+    if not rbd_pools_supported(uri):
+        raise realhv.RealHVUnavailable(
+            'libvirtd has no rbd storage pool backend even with %s installed'
+            % RBD_STORAGE_PKG)
+    return ('installed %s; restarted libvirtd (stop %.1f s, start %.1f s)'
+            % (RBD_STORAGE_PKG, stop, start))
+
+
+_ensure_rbd_storage_once = realhv._Once(_ensure_rbd_storage)
+
+
+class LibvirtRbdStorageFixture(fixtures.Fixture):
+    """libvirtd with its rbd storage pool backend (Debian's
+    ``libvirt-daemon-driver-storage-rbd``): installed through
+    ``setup-libvirt.sh`` (``REALHV_EXTRA_PKGS``) when missing, and libvirtd
+    restarted to load it, but only once no other realhv test run (``pgrep
+    -f 'stestr.*realhv'`` outside this process's ancestry) uses libvirtd.
+    Use after :class:`~virtdrivers.testing.realhv.RealLibvirtFixture`.
+    ``how`` says what it took."""
+
+    def _setUp(self):
+        self.how = _ensure_rbd_storage_once()
+        self.addDetail('libvirt-rbd-storage',
+                       testtools.content.text_content(self.how))

@@ -108,7 +108,8 @@ def default_cache_dir() -> pathlib.Path:
     return pathlib.Path(base) / "virtdrivers-realhv"
 
 
-def _run_tool(name: str, args: list[str], timeout: int) -> str:
+def _run_tool(name: str, args: list[str], timeout: int,
+              env: dict[str, str] | None = None) -> str:
     """Run a tools/realhv script; its combined output, or RealHVUnavailable."""
     script = tools_dir() / name
     if not script.is_file():
@@ -119,7 +120,7 @@ def _run_tool(name: str, args: list[str], timeout: int) -> str:
         proc = subprocess.run(
             ["bash", str(script), *args], stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            timeout=timeout, check=False)
+            timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired:
         raise RealHVUnavailable(f"{name} did not finish in {timeout} s")
     if proc.returncode != 0:
