@@ -16,6 +16,7 @@ import os
 import tempfile
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 from virtdrivers import processes
 
 LOG = logging.getLogger(__name__)
@@ -176,25 +177,20 @@ def write_records(instance_dir, records):
     when *records* is empty)."""
     path = os.path.join(instance_dir, DISK_INFO)
     if not records:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
+        fileutils.remove(path)
         return
     data = {'version': 1, 'disks': {name: dataclasses.asdict(record)
                                     for name, record in records.items()}}
     fd, tmp = tempfile.mkstemp(dir=instance_dir, prefix='.disk.info-')
+    # Atomic, not fsynced: the disks it describes are not fsynced either
+    # (a copy is only as durable as the page cache until the kernel writes
+    # it back), so a synchronous record would buy nothing but a wait.
     try:
         with os.fdopen(fd, 'w') as f:
             json.dump(data, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        fileutils.remove(tmp)
         raise
 
 
