@@ -35,10 +35,13 @@ import dataclasses
 import errno
 import logging
 import os
+import tempfile
+import uuid as uuidlib
 
 from oslo_concurrency import lockutils
 
 from virtdrivers import exception
+from virtdrivers import fileutils
 from virtdrivers.image import inspect
 from virtdrivers.libvirt import imagecache
 from virtdrivers.libvirt import storagepools
@@ -121,6 +124,8 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
             volume data.
         """
         storagepools.ensure_pools(self.host, self.pools)
+        if self.keeps_data and self.pools.copy_by_upload:
+            self._check_upload()
         if self.keeps_data:
             return frozenset()
         if not self.pools.cow:
@@ -133,6 +138,29 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
         if self.settings.default_ephemeral_format:
             limits.add('ephemeral-disk')
         return frozenset(limits)
+
+    def _check_upload(self):
+        """Refuse at start-up a disks pool libvirt cannot upload into (its
+        rbd pools before they gained upload): every disk would fail."""
+        probe = 'virtdrivers-upload-probe-%s' % uuidlib.uuid4().hex[:8]
+        vol = self.disks_pool.create(vxml.StorageVolume.new(
+            name=probe, capacity=1024 * 1024, format='raw'))
+        fd, data = tempfile.mkstemp(prefix='.upload-probe-',
+                                    dir=self.instances_path)
+        try:
+            os.write(fd, b'\0' * 4096)
+            os.close(fd)
+            storagepools.upload_volume(data, vol)
+        except exception.NotSupported as err:
+            version = '.'.join(str(n) for n in self.host.get_version())
+            raise exception.ConfigurationError(
+                reason='[libvirt] storage_pool_type=%s: libvirt %s cannot '
+                'upload into this pool\'s volumes, the only way the pool '
+                'backend can fill them (%s)' % (self.pools.type, version,
+                                               err)) from err
+        finally:
+            fileutils.remove(data)
+            vol.delete()
 
     # -- the contract -----------------------------------------------------
 
