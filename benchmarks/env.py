@@ -35,6 +35,20 @@ def private_uri(stack):
     return host.uri
 
 
+def new_conf(instances_path, uri, images_type, virt_type='qemu'):
+    """The configuration of a benchmarked LibvirtDriver: host ``HOST``,
+    instance files under *instances_path*, libvirt at *uri*."""
+    conf = vconf.new_conf()
+    conf([], project='virtdrivers-bench', default_config_files=[])
+    conf.set_override('host', HOST)
+    conf.set_override('my_ip', '127.0.0.1')
+    conf.set_override('instances_path', instances_path)
+    conf.set_override('virt_type', virt_type, group='libvirt')
+    conf.set_override('connection_uri', uri, group='libvirt')
+    conf.set_override('images_type', images_type, group='libvirt')
+    return conf
+
+
 class DriverBench:
     """A LibvirtDriver on a private test host, with counted libvirt calls.
 
@@ -61,15 +75,8 @@ class DriverBench:
         self.image = None
 
     def _conf(self, uri, images_type, virt_type):
-        conf = vconf.new_conf()
-        conf([], project='virtdrivers-bench', default_config_files=[])
-        conf.set_override('host', HOST)
-        conf.set_override('my_ip', '127.0.0.1')
-        conf.set_override('instances_path', os.path.join(self.workdir, 'instances'))
-        conf.set_override('virt_type', virt_type, group='libvirt')
-        conf.set_override('connection_uri', uri, group='libvirt')
-        conf.set_override('images_type', images_type, group='libvirt')
-        return conf
+        return new_conf(os.path.join(self.workdir, 'instances'), uri,
+                        images_type, virt_type)
 
     @property
     def instances_path(self):

@@ -89,13 +89,85 @@ def scaling_lines(result):
     return lines
 
 
+def _backend_row(result):
+    if 'skipped' in result:
+        return ['  %-10s skipped: %s' % (result['backend'], result['skipped'])]
+    ratios = result['ratios']
+    downloads = result['from_cache']['downloads']
+    return ['  %-10s %5s %8.3f %12s %8s %8.2fx %8.2fx %8.3f %8.2fx %6d + %d' % (
+        result['backend'], 'on' if result['power_on'] else 'off',
+        result['from_cache']['total_s'],
+        _ms(result['from_cache']['total_s'] / result['spawns']),
+        _ms(result['cp']['median_s']), ratios['total_to_cp'],
+        ratios['per_spawn_to_cp'], result['cp_n_s'], ratios['total_to_cp_n'],
+        downloads['warm_up'], downloads['timed']),
+        '    %s; %s' % (result['what'], result['where'])]
+
+
+def _concurrent_row(result):
+    concurrent = result['concurrent']
+    row = '  %-10s %9d %7s %8d %8.3f %8.2fx %8.2fx %7d' % (
+        result['backend'], concurrent['downloads'],
+        'met' if concurrent['meets_target'] else 'NOT MET',
+        concurrent['max_downloads_at_once'], concurrent['wall_s'],
+        concurrent['wall_to_cp'], concurrent['wall_to_cp_n'],
+        concurrent['failed'])
+    if concurrent['first_error']:
+        row += '\n    first error: %s' % concurrent['first_error']
+    return row
+
+
+def backends_lines(result):
+    image, spawns = result['image'], result['spawns']
+    ran = [r for r in result['backends'] if 'skipped' not in r]
+    lines = ['Image backends: %d spawns from one cached raw image of %d MiB '
+             '(%d MiB of data, the rest holes),' % (
+                 spawns, image['bytes'] // 2 ** 20, image['data_bytes'] // 2 ** 20),
+             'against one `%s` of the cached base (the floor for a full '
+             'copy; %s)' % (result['floor_command'], result['filesystem']),
+             '',
+             '  %-10s %5s %8s %12s %8s %9s %9s %8s %9s %10s' % (
+                 'backend', 'power', 'total s', 'spawn ms', 'cp ms',
+                 'total/cp', 'spawn/cp', '%d cp s' % spawns,
+                 'total/%dcp' % spawns, 'downloads')]
+    for backend in result['backends']:
+        lines += _backend_row(backend)
+    repeat = ran[0]['cp']['n'] if ran else 0
+    lines += ['', '  spawn ms: total / %d; cp ms: one cp (median of %d); %d cp s: '
+              '%d cps one after the other' % (spawns, repeat, spawns, spawns),
+              '  downloads: by the warm-up spawn + by the %d timed spawns; '
+              'each phase starts after a sync' % spawns]
+    if any(r['backend'] == 'rbd' for r in ran):
+        lines.append('  rbd writes whole objects around each data extent: %d MiB '
+                     'per disk' % (result['rbd_bytes_per_disk'] // 2 ** 20))
+    if ran:
+        lines += ['', 'Concurrent spawns of an uncached image: %d threads at '
+                  'once, one driver (target: 1 download)' % spawns, '',
+                  '  %-10s %9s %7s %8s %8s %9s %9s %7s' % (
+                      'backend', 'downloads', 'target', 'at once', 'wall s',
+                      'wall/cp', 'wall/%dcp' % spawns, 'failed')]
+        lines += [_concurrent_row(backend) for backend in ran]
+        left = ['%s: %s' % (r['backend'], thing) for r in ran
+                for thing in r['left_by_driver'] + r['left_on_host']]
+        lines += ['', 'Left behind by the destroys (the clean-up removed it): %s'
+                  % ('; '.join(left) if left else 'nothing')]
+    return lines
+
+
 def render(results):
     meta = results['meta']
-    lines = ['virtdrivers benchmarks: libvirt %s (test driver), qemu-img %s, '
-             'Python %s' % (meta['libvirt'], meta['qemu_img'], meta['python']),
+    where = 'test driver'
+    if 'backends' in results:
+        where = 'test driver; real libvirtd and Ceph where shown'
+    lines = ['virtdrivers benchmarks: libvirt %s (%s), qemu-img %s, '
+             'Python %s' % (meta['libvirt'], where, meta['qemu_img'],
+                            meta['python']),
              '']
     if 'spawn' in results:
         lines += spawn_lines(results['spawn'])
     if 'scaling' in results:
         lines += scaling_lines(results['scaling'])
+    if 'backends' in results:
+        lines += [''] if lines[-1] else []
+        lines += backends_lines(results['backends'])
     return '\n'.join(lines)
