@@ -8,6 +8,7 @@ domains), and a leak check over that prefix fails a test that leaves a
 domain, an instance file, a cache reference or libvirt state behind.
 """
 
+import dataclasses
 import uuid
 
 from virtdrivers import exception
@@ -18,6 +19,7 @@ from virtdrivers.libvirt import driver as libvirt_driver
 from virtdrivers.testing import realhv
 from virtdrivers.tests import contract
 from virtdrivers.tests.realhv import base
+from virtdrivers.tests.realhv import test_pool
 
 
 class RealLibvirtContractTest(contract.DriverContract):
@@ -43,6 +45,13 @@ class RealLibvirtContractTest(contract.DriverContract):
     def make_driver(self):
         drv = libvirt_driver.LibvirtDriver(virtapi.LocalVirtAPI(), conf=self.conf,
                                            image_service=self.image_service)
+        if drv.settings.pools is not None:
+            # The host's nova-*-pool must not end up over this test's
+            # temporary directory: pools of the test's own, removed after.
+            drv.settings = dataclasses.replace(
+                drv.settings, pools=dataclasses.replace(
+                    drv.settings.pools, **test_pool.unique_pools(self.prefix)))
+            self.addCleanup(test_pool.forget_pools, drv.host, drv.settings.pools)
         self.addCleanup(drv.cleanup_host, self.host)
         return drv
 
