@@ -419,13 +419,21 @@ class LibvirtDriver(driver.ComputeDriver):
         self.require('quiesce', instance, image_meta)
         guest = self.host.get_guest(instance)
         power.expect(guest, 'quiesce', power_state.RUNNING)
-        guest.freeze_filesystems()
+        # The agent reports how many filesystems it froze: none means they
+        # are frozen already (a guest with nothing to freeze is refused too).
+        if not guest.freeze_filesystems():
+            raise exception.InstanceInvalidState(
+                instance_uuid=instance.uuid, attr='filesystems',
+                state='frozen (or with none to freeze)', method='quiesce')
 
     def unquiesce(self, context, instance, image_meta):
         self.require('quiesce', instance, image_meta)
         guest = self.host.get_guest(instance)
         power.expect(guest, 'unquiesce', power_state.RUNNING)
-        guest.thaw_filesystems()
+        if not guest.thaw_filesystems():
+            raise exception.InstanceInvalidState(
+                instance_uuid=instance.uuid, attr='filesystems',
+                state='not frozen', method='unquiesce')
 
     def trigger_crash_dump(self, instance):
         self.require('trigger-crash-dump', instance)

@@ -75,6 +75,18 @@ class ImageKindContract:
         self.assertIn(operation, str(err))
 
 
+class LibvirtKvmGuestAgentContractTest(ImageKindContract, LibvirtKvmContractTest):
+    """KVM guests whose image runs the QEMU guest agent: admin password and
+    quiesce are declared, and the suite exercises them."""
+
+    image_properties = {'hw_qemu_guest_agent': 'yes'}
+
+    def test_agent_operations_are_declared(self):
+        instance = self.spawn()
+        for operation in ('set-admin-password', 'quiesce'):
+            self.assertTrue(self.declared(operation, instance), operation)
+
+
 class LibvirtXenContractTest(ImageKindContract, LibvirtQemuContractTest):
     """Xen guests with images that say nothing: PV."""
 
