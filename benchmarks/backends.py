@@ -24,7 +24,6 @@ and holes between them (as a sparse cloud image); the instances' root
 disks are 1 GiB.
 """
 
-import collections
 import contextlib
 import itertools
 import os
@@ -39,9 +38,9 @@ from benchmarks import env
 from benchmarks import hosts
 from virtdrivers import exception
 from virtdrivers import objects
-from virtdrivers.image import api
 from virtdrivers.image import local
 from virtdrivers.libvirt import rbd_transfer
+from virtdrivers.testing import images
 
 MiB = 1024 * 1024
 SPAWNS = 20
@@ -55,44 +54,6 @@ CP_REPEAT = 5
 CP = ('cp', '--sparse=always')
 SEED = 1024
 START_TIMEOUT = 60
-
-
-class CountingImageService(api.ImageService):
-    """A real image service whose downloads are counted, by image id, with
-    the most that ran at once."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.downloads = collections.Counter()
-        self.running = 0
-        self.max_running = 0
-        self._lock = threading.Lock()
-
-    def download(self, context, image_id, dst_path):
-        with self._lock:
-            self.downloads[image_id] += 1
-            self.running += 1
-            self.max_running = max(self.max_running, self.running)
-        try:
-            return self.inner.download(context, image_id, dst_path)
-        finally:
-            with self._lock:
-                self.running -= 1
-
-    def show(self, context, image_id):
-        return self.inner.show(context, image_id)
-
-    def create(self, context, metadata, data_path=None):
-        return self.inner.create(context, metadata, data_path)
-
-    def update(self, context, image_id, metadata, data_path=None):
-        return self.inner.update(context, image_id, metadata, data_path)
-
-    def delete(self, context, image_id):
-        return self.inner.delete(context, image_id)
-
-    def list(self, context):
-        return self.inner.list(context)
 
 
 def _extent_offsets(size, data):
@@ -210,7 +171,7 @@ def _warm_up(instances, image):
 
 
 def _from_cache(instances, service, image, spawns):
-    warm_downloads = service.downloads[image.id]
+    warm_downloads = service.downloads_by_image[image.id]
     samples = []
     os.sync()
     for _ in range(spawns):
@@ -220,7 +181,8 @@ def _from_cache(instances, service, image, spawns):
     instances.destroy_all()
     return {'total_s': sum(samples), 'per_spawn': env.summary(samples),
             'downloads': {'warm_up': warm_downloads,
-                          'timed': service.downloads[image.id] - warm_downloads}}
+                          'timed': service.downloads_by_image[image.id]
+                          - warm_downloads}}
 
 
 def _concurrent(instances, service, image, spawns):
@@ -242,11 +204,11 @@ def _concurrent(instances, service, image, spawns):
     errors = [f.exception() for f in done if f.exception() is not None]
     instances.destroy_all()
     return {'threads': spawns, 'wall_s': wall,
-            'downloads': service.downloads[image.id],
+            'downloads': service.downloads_by_image[image.id],
             'max_downloads_at_once': service.max_running,
             'failed': len(errors),
             'first_error': repr(errors[0]) if errors else None,
-            'meets_target': service.downloads[image.id] == 1 and not errors}
+            'meets_target': service.downloads_by_image[image.id] == 1 and not errors}
 
 
 def _left_by_driver(bench, instances_path):
@@ -293,7 +255,7 @@ def _run_backend(backend, store, source, spawns, top):
     with contextlib.ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(
             prefix=backend.name + '-', dir=top))
-        service = CountingImageService(store)
+        service = images.CountingImageService(store)
         try:
             bench = hosts.open_driver(stack, backend, workdir, service)
         except hosts.Unavailable as err:
