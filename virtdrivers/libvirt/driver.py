@@ -20,12 +20,15 @@ from virtdrivers import network
 from virtdrivers import power_state
 from virtdrivers import transaction
 from virtdrivers.libvirt import builder
+from virtdrivers.libvirt import cold_migration
 from virtdrivers.libvirt import consoles
 from virtdrivers.libvirt import declarations
 from virtdrivers.libvirt import detect
+from virtdrivers.libvirt import guest_config
 from virtdrivers.libvirt import host as vhost
 from virtdrivers.libvirt import imagebackend
 from virtdrivers.libvirt import imagecache
+from virtdrivers.libvirt import live_migration
 from virtdrivers.libvirt import power
 from virtdrivers.libvirt import profiles
 from virtdrivers.libvirt import rescue
@@ -51,7 +54,10 @@ def uptime_line(seconds, loadavg):
         minutes, *loadavg)
 
 
-class LibvirtDriver(driver.ComputeDriver):
+class LibvirtDriver(cold_migration.ColdMigrationMixin,
+                    live_migration.LiveMigrationMixin,
+                    guest_config.GuestConfigMixin,
+                    driver.ComputeDriver):
     driver_name = 'libvirt'
     capabilities = declarations.for_profile(
         profiles.get('kvm'), imagebackend.load('default'),
