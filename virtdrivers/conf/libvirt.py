@@ -212,6 +212,59 @@ was ``/usr/lib/xen/boot/hvmloader``) lets libxl use its own hvmloader.
 
 Related options: ``virt_type=xen``, ``xen_default_vm_mode``.
 """),
+    cfg.StrOpt('live_migration_scheme',
+               help="""
+Transport of the libvirt connection the source host opens to the
+destination for a live migration (``qemu+SCHEME://DEST/system`` on
+QEMU/KVM). Unset means ``tcp``.
+
+Possible values: a libvirt transport: ``tcp``, ``tls``, ``ssh``...
+
+Related options: ``live_migration_inbound_addr``, ``live_migration_uri``.
+"""),
+    cfg.StrOpt('live_migration_inbound_addr',
+               help="""
+Address (IP or host name) this host receives live migrations on: the
+source's libvirt connects there, and QEMU's migration stream comes there,
+instead of this host's name. Unset uses the host name the control plane
+gives (``[DEFAULT] host`` of this host).
+
+Related options: ``live_migration_scheme``.
+"""),
+    cfg.StrOpt('live_migration_uri',
+               deprecated_for_removal=True,
+               deprecated_reason='Use live_migration_scheme and '
+                                 'live_migration_inbound_addr.',
+               help="""
+The libvirt URI of the destination, ``%s`` replaced by its host name, e.g.
+``qemu+ssh://%s/system`` (Nova's deprecated template). When set it wins
+over ``live_migration_scheme`` and ``live_migration_inbound_addr``.
+"""),
+    cfg.IntOpt('live_migration_bandwidth', default=0, min=0,
+               help="""
+Maximum bandwidth of a live migration, in MiB/s; 0 leaves it unlimited.
+Parallels refuses a limit: set 0 on vz hosts, and on Xen it is not applied.
+"""),
+    cfg.IntOpt('live_migration_completion_timeout', default=800, min=0,
+               help="""
+Seconds a live migration may take per GiB of guest memory and local disk
+(at least 2 GiB are counted) before it is aborted; 0 waits forever.
+The guest keeps running on the source after an abort.
+
+Related options: ``live_migration_timeout_action``.
+"""),
+    cfg.StrOpt('live_migration_timeout_action', default='abort',
+               choices=[('abort', 'cancel the migration; the guest stays on '
+                                  'the source'),
+                        ('force_complete', 'pause the guest so that the '
+                                           'migration converges')],
+               help='What happens when ``live_migration_completion_timeout`` '
+                    'is reached.'),
+    cfg.BoolOpt('live_migration_permit_auto_converge', default=False,
+                help="""
+Let QEMU slow the guest's vCPUs down when its memory changes faster than
+the migration copies it (QEMU/KVM only).
+"""),
 ]
 
 
