@@ -19,7 +19,8 @@ def for_profile(profile, backend_cls, builder_settings,
                 backend_settings=BACKEND_DEFAULTS):
     """What guests of *profile* on a host with this backend and these
     settings support."""
-    operations = set(profile.operations)
+    operations = set(profile.operations) - \
+        backend_cls.unsupported_operations(backend_settings)
     for operation, setting in CONSOLE_SETTINGS.items():
         if not getattr(builder_settings, setting):
             operations.discard(operation)
@@ -29,6 +30,8 @@ def for_profile(profile, backend_cls, builder_settings,
         operations.add('inject-files')         # files go on the config drive
     return caps.Capabilities(
         has_imagecache=True,
+        supports_evacuate='evacuate' in operations,
+        supports_migrate_to_same_host='resize' in operations,
         **backend_cls.supported_image_types(backend_settings),
         operations=frozenset(operations))
 

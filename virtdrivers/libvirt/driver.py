@@ -31,6 +31,7 @@ from virtdrivers.libvirt import imagecache
 from virtdrivers.libvirt import live_migration
 from virtdrivers.libvirt import power
 from virtdrivers.libvirt import profiles
+from virtdrivers.libvirt import rebuild as vrebuild
 from virtdrivers.libvirt import rescue
 from virtdrivers.libvirt import resources
 from virtdrivers.libvirt import serialports
@@ -57,6 +58,7 @@ def uptime_line(seconds, loadavg):
 class LibvirtDriver(cold_migration.ColdMigrationMixin,
                     live_migration.LiveMigrationMixin,
                     guest_config.GuestConfigMixin,
+                    vrebuild.RebuildMixin,
                     driver.ComputeDriver):
     driver_name = 'libvirt'
     capabilities = declarations.for_profile(

@@ -116,6 +116,11 @@ def resize(directory, size):
          '--resize_partition', '--hdd', directory)
 
 
+def can_resize():
+    """Whether :func:`resize` can run here (``prl_disk_tool`` is installed)."""
+    return shutil.which(PRL_DISK_TOOL) is not None
+
+
 def is_disk(path):
     """Whether *path* is a ploop disk directory."""
     return os.path.isfile(os.path.join(path, DESCRIPTOR))

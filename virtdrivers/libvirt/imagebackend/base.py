@@ -139,6 +139,13 @@ class ImageBackend(abc.ABC):
         """Nova's ``supports_image_type_*`` keys with these settings."""
         return dict(cls.image_types)
 
+    @classmethod
+    def unsupported_operations(cls, settings):
+        """Operation names (:data:`virtdrivers.capabilities.OPERATIONS`)
+        these disks cannot do on this host, whatever the guest kind (ploop:
+        ``resize`` without its tool)."""
+        return frozenset()
+
     def prepare_host(self, host):
         """Set up what the hypervisor needs for these disks (rbd: the
         cephx secret) on *host*, a :class:`~virtdrivers.libvirt.host.Host`.

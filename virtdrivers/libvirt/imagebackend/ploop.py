@@ -57,6 +57,11 @@ class Ploop(file.FileBackend):
         super().__init__(instances_path, cache, settings)
         ploop.check_tools()
 
+    @classmethod
+    def unsupported_operations(cls, settings):
+        # Growing a ploop disk needs Virtuozzo's prl_disk_tool.
+        return frozenset() if ploop.can_resize() else frozenset({'resize'})
+
     def _make_from_base(self, cached, tmp_path, size):
         os.mkdir(tmp_path)
         root = os.path.join(tmp_path, ploop.ROOT)

@@ -79,7 +79,7 @@ LOG = logging.getLogger(__name__)
 # What a hypervisor that keeps no volume data (libvirt's test driver)
 # cannot do with pools: everything that writes or reads disk content.
 DATA_OPERATIONS = frozenset(('config-drive', 'inject-files', 'swap-disk',
-                             'snapshot'))
+                             'snapshot', 'resize'))
 
 
 class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):

@@ -19,7 +19,7 @@ QEMU_OPERATIONS = frozenset((
     "serial-console", "set-admin-password", "quiesce", "trigger-crash-dump",
     "diagnostics", "config-drive", "swap-disk", "ephemeral-disk",
     "cache-images", "image-cache", "host-uptime", "host-ip", "host-cpu-stats",
-    "disk-info", "block-stats",
+    "disk-info", "block-stats", "resize", "rebuild", "evacuate",
 ))
 
 _QEMU_PREFIXES = types.MappingProxyType({"virtio": "vd", "scsi": "sd",

@@ -16,7 +16,7 @@ _VZ_OPERATIONS = frozenset((
     "reboot", "power", "suspend", "resume-state-on-host-boot", "rescue",
     "snapshot", "vnc-console", "set-admin-password", "config-drive",
     "cache-images", "image-cache", "host-uptime", "host-ip", "host-cpu-stats",
-    "disk-info", "block-stats",
+    "disk-info", "block-stats", "resize", "rebuild", "evacuate",
 ))
 
 PARALLELS_VM = profile.Profile(

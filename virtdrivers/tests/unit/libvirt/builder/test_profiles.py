@@ -329,9 +329,11 @@ class TestXenAndParallels(testtools.TestCase):
     def test_no_profile_claims_what_the_driver_lacks(self):
         for name in profiles.names():
             profile = profiles.by_name(name)
-            for op in ("resize", "live-migrate", "evacuate",
-                       "inject-networking", "attach-volume"):
-                self.assertFalse(profile.supports(op), (name, op))
+            # No volume code yet: no profile attaches volumes.
+            self.assertFalse(profile.supports("attach-volume"), name)
+            # Resize, rebuild and evacuation work for every kind.
+            for op in ("resize", "rebuild", "evacuate"):
+                self.assertTrue(profile.supports(op), (name, op))
 
 
 class TestHostDetection(testtools.TestCase):
@@ -371,6 +373,7 @@ class TestSupportMatrixColumns(testtools.TestCase):
         self.assertTrue(vm.supports("pause"))
         self.assertFalse(columns["libvirt-xen-pv"].supports("console-output"))
         for column in columns.values():
-            for op in ("resize", "live-migrate", "evacuate",
-                       "inject-networking"):
-                self.assertFalse(column.supports(op), op)
+            for op in ("resize", "rebuild", "evacuate"):
+                self.assertTrue(column.supports(op), op)
+            self.assertTrue(column["supports_evacuate"])
+            self.assertTrue(column["supports_migrate_to_same_host"])
