@@ -406,3 +406,51 @@ class TestLegacyInstanceMoves(PoolDriverMixin, base.DriverTestCase):
                          pooled.storage.backend.legacy_disk_names(instance))
         pooled.destroy(self.ctx, instance, None)
 
+
+    def test_resize_moves_file_disks_into_the_pool_and_grows_them(self):
+        flat = self.make_driver('flat')
+        instance = self.new_instance()
+        flat.spawn(self.ctx, instance, self.image, [], None, {},
+                   power_on=False)
+        disk = os.path.join(self.instances_path, instance.uuid, 'disk')
+        marker = b'realhv-resize-marker-' + instance.uuid.encode()
+        offset = GiB - MiB    # past the guest's own file system
+        with open(disk, 'r+b') as f:
+            f.seek(offset)
+            f.write(marker)
+        pooled = self.make_driver()
+        flat.power_on(self.ctx, instance, None)
+        self.wait_boot(instance, driver=pooled)
+
+        bigger = objects.Flavor(**dict(self.flavor, name='realhv.bigger',
+                                       root_gb=2))
+        self.timed('migrate_disk_and_power_off (move)',
+                   pooled.migrate_disk_and_power_off, self.ctx, instance,
+                   pooled.settings.host, bigger, None, timeout=30)
+        self.assertFalse(os.path.exists(disk))
+        self.assertEqual([], pooled.storage.backend.legacy_disk_names(instance))
+        instance.flavor = bigger
+        migration = objects.Migration(
+            instance_uuid=instance.uuid, source_compute=pooled.settings.host,
+            dest_compute=pooled.settings.host, migration_type='resize')
+        seen = len(self.output(instance, driver=pooled))
+        self.timed('finish_migration', pooled.finish_migration, self.ctx,
+                   migration, instance, '[]', None, self.image, True, {})
+        self.wait_boot(instance, driver=pooled, after=seen)
+        disks = pooled.host.get_guest(instance).get_config().devices.disks
+        self.assertEqual([('volume', '%s_disk' % instance.uuid)],
+                         [(d.type, d.source_volume) for d in disks])
+        pooled.confirm_migration(self.ctx, migration, instance, None)
+
+        extracted = os.path.join(self.workdir, 'resized.raw')
+        pooled.power_off(instance)
+        pooled.storage.backend.snapshot_extract(instance, context.ROOT,
+                                                extracted, 'raw')
+        self.assertEqual(2 * GiB, os.path.getsize(extracted))
+        with open(extracted, 'rb') as f:
+            f.seek(offset)
+            self.assertEqual(marker, f.read(len(marker)))
+        pooled.destroy(self.ctx, instance, None)
+        self.assertEqual([], storagepools.Pool(
+            pooled.host, pooled.settings.pools.disks_pool).volumes(
+                instance.uuid))
