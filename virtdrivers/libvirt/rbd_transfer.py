@@ -54,6 +54,37 @@ class ImageTransferMixin:
                     % (path, rbd_errors.image_spec(pool, name), err)) from err
             raise
 
+    def write_file(self, path, pool, name):
+        """Write the raw content of local file *path* into the existing
+        image *name* (made by someone else: libvirt's ``createXML``), from
+        its start; the file must fit. Holes and chunks of zeroes are not
+        written, so the image should be new (unallocated). The caller
+        removes the image when this fails.
+
+        :raises InvalidInput: the file is larger than the image.
+        :raises ImageBackendError: the file cannot be read, or a write
+            failed (:class:`InsufficientStorage` when the cluster is full).
+        """
+        file_size = os.path.getsize(path)
+        try:
+            with open(path, 'rb') as src, \
+                    self.image(pool, name, what='write') as image:
+                if file_size > image.size():
+                    raise exception.InvalidInput(
+                        reason='%s is %d bytes; it does not fit in RBD image '
+                        '%s of %d bytes' % (path, file_size,
+                                            rbd_errors.image_spec(pool, name),
+                                            image.size()))
+                for offset, chunk in _data_chunks(src.fileno(), file_size):
+                    self._write(image, chunk, offset)
+                image.flush()
+        except OSError as err:
+            if self._is_library_error(err):
+                raise
+            raise exception.ImageBackendError(
+                backend=rbd_errors.BACKEND, reason='write of %s into %s: %s'
+                % (path, rbd_errors.image_spec(pool, name), err)) from err
+
     @staticmethod
     def _write(image, data, offset):
         # The one place image data is written (tests fake it).

@@ -113,12 +113,18 @@ class RbdClient(rbd_cluster.ClusterQueriesMixin,
         for a busy image (a QEMU that has just closed it keeps its watch
         for up to 30 s) before giving up, as Nova's
         ``rbd_destroy_volume_retries``.
+    :param options: more librados options (``{'mon_host': ..., 'key':
+        ...}``), which win over the configuration file's.
+    :param read_conf: False to read no configuration file at all (when
+        *options* say everything: monitors and key).
     """
 
     def __init__(self, conffile='', user=None, connect_timeout=5,
                  op_timeout=30, osd_op_timeout=None, remove_retries=12,
-                 retry_interval=5.0):
+                 retry_interval=5.0, options=None, read_conf=True):
         self.conffile = conffile or ''
+        self.extra_options = dict(options or {})
+        self.read_conf = read_conf
         self.user = user or None
         self.connect_timeout = connect_timeout
         self.op_timeout = op_timeout
@@ -137,6 +143,7 @@ class RbdClient(rbd_cluster.ClusterQueriesMixin,
                    'log_to_stderr': 'false', 'err_to_stderr': 'false'}
         if self.osd_op_timeout:
             options['rados_osd_op_timeout'] = str(self.osd_op_timeout)
+        options.update(self.extra_options)
         return options
 
     def _connected(self):
@@ -145,9 +152,10 @@ class RbdClient(rbd_cluster.ClusterQueriesMixin,
             if self._cluster is not None:
                 return self._cluster
             try:
-                cluster = rados.Rados(rados_id=self.user,
-                                      conffile=self.conffile,
-                                      conf=self._options())
+                cluster = rados.Rados(
+                    rados_id=self.user,
+                    conffile=self.conffile if self.read_conf else None,
+                    conf=self._options())
             except rados.Error as err:
                 raise self._conf_error(err) from err
             try:
@@ -166,6 +174,8 @@ class RbdClient(rbd_cluster.ClusterQueriesMixin,
             return cluster
 
     def _conf_name(self):
+        if not self.read_conf:
+            return 'monitors %s' % self.extra_options.get('mon_host', '?')
         return self.conffile or 'the default ceph.conf'
 
     def _conf_error(self, err):

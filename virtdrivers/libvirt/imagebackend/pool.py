@@ -10,9 +10,14 @@ is the volume ``<instance uuid>_<disk name>`` of ``nova-disks-pool``
 * otherwise ``createXMLFrom`` of the base volume, converted to the pool's
   format (raw→qcow2, qcow2→raw, raw→LVM...), ``<allocation>0`` so that
   sparse stays sparse; where libvirt cannot copy into the pool (RBD) the
-  backend uploads the data itself (:class:`UploadCopier`).
+  backend uploads the data itself (:class:`UploadCopier`), or, where
+  libvirt cannot upload either (its ``rbd`` pools up to at least 9.0;
+  probed at start-up), makes the volume with ``createXML`` and writes it
+  with librbd (:class:`~.pool_rbd.RbdCopier`).
 
-Disks appear in the domain as ``<disk type='volume'>``. What each disk is
+Disks appear in the domain as ``<disk type='volume'>`` (in an ``rbd``
+pool, which libvirt's QEMU driver does not take as volume disks, as
+network disks of the volume's RBD image). What each disk is
 (format, size, base) is recorded in the instance directory's ``pool.info``
 when it is made: libvirt probes file volumes again whenever it refreshes a
 pool, so its idea of a raw disk's format is the guest's to choose, and is
@@ -26,7 +31,8 @@ in use when an instance references it or a volume is backed by it.
 
 Besides :class:`Pool`, the backend's parts are :mod:`.pool_records` (volume
 names and ``pool.info``), :mod:`.pool_copiers` (how data gets into and out
-of volumes), :mod:`.pool_cache` (the image cache that counts volumes) and
+of volumes), :mod:`.pool_rbd` (librbd for RBD pools libvirt cannot
+stream), :mod:`.pool_cache` (the image cache that counts volumes) and
 :mod:`.pool_legacy` (file disks of older instances, and their move).
 """
 
@@ -35,13 +41,10 @@ import dataclasses
 import errno
 import logging
 import os
-import tempfile
-import uuid as uuidlib
 
 from oslo_concurrency import lockutils
 
 from virtdrivers import exception
-from virtdrivers import fileutils
 from virtdrivers.image import inspect
 from virtdrivers.libvirt import imagecache
 from virtdrivers.libvirt import storagepools
@@ -52,11 +55,13 @@ from virtdrivers.libvirt.imagebackend import disks
 from virtdrivers.libvirt.imagebackend import flat
 from virtdrivers.libvirt.imagebackend import pool_copiers
 from virtdrivers.libvirt.imagebackend import pool_legacy
+from virtdrivers.libvirt.imagebackend import pool_rbd
 from virtdrivers.libvirt.imagebackend import pool_records
 from virtdrivers.libvirt.imagebackend import qcow2
 from virtdrivers.libvirt.imagebackend.pool_cache import PoolImageCache
 from virtdrivers.libvirt.imagebackend.pool_copiers import LibvirtCopier
 from virtdrivers.libvirt.imagebackend.pool_copiers import UploadCopier
+from virtdrivers.libvirt.imagebackend.pool_rbd import RbdCopier
 from virtdrivers.libvirt.imagebackend.pool_records import RECORDS
 from virtdrivers.libvirt.imagebackend.pool_records import read_records
 from virtdrivers.libvirt.imagebackend.pool_records import volume_name
@@ -68,6 +73,7 @@ __all__ = [
     "LibvirtCopier",
     "Pool",
     "PoolImageCache",
+    "RbdCopier",
     "UploadCopier",
     "read_records",
     "volume_name",
@@ -120,12 +126,17 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
 
         :returns: the operations this storage cannot perform here.
         :raises ConfigurationError: a pool cannot be had (naming the
-            options), or copies are asked of a hypervisor that keeps no
+            options), libvirt cannot fill its volumes and librbd cannot
+            either, or copies are asked of a hypervisor that keeps no
             volume data.
         """
         storagepools.ensure_pools(self.host, self.pools)
         if self.keeps_data and self.pools.copy_by_upload:
-            self._check_upload()
+            # What libvirt can do with the volumes decides, not its version.
+            streams = storagepools.stream_support(self.disks_pool,
+                                                  self.instances_path)
+            self.copier = pool_rbd.choose_copier(
+                self.host, self.pools, self.instances_path, streams)
         if self.keeps_data:
             return frozenset()
         if not self.pools.cow:
@@ -138,29 +149,6 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
         if self.settings.default_ephemeral_format:
             limits.add('ephemeral-disk')
         return frozenset(limits)
-
-    def _check_upload(self):
-        """Refuse at start-up a disks pool libvirt cannot upload into (its
-        rbd pools before they gained upload): every disk would fail."""
-        probe = 'virtdrivers-upload-probe-%s' % uuidlib.uuid4().hex[:8]
-        vol = self.disks_pool.create(vxml.StorageVolume.new(
-            name=probe, capacity=1024 * 1024, format='raw'))
-        fd, data = tempfile.mkstemp(prefix='.upload-probe-',
-                                    dir=self.instances_path)
-        try:
-            os.write(fd, b'\0' * 4096)
-            os.close(fd)
-            storagepools.upload_volume(data, vol)
-        except exception.NotSupported as err:
-            version = '.'.join(str(n) for n in self.host.get_version())
-            raise exception.ConfigurationError(
-                reason='[libvirt] storage_pool_type=%s: libvirt %s cannot '
-                'upload into this pool\'s volumes, the only way the pool '
-                'backend can fill them (%s)' % (self.pools.type, version,
-                                               err)) from err
-        finally:
-            fileutils.remove(data)
-            vol.delete()
 
     # -- the contract -----------------------------------------------------
 
@@ -375,6 +363,10 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
         return self.pools.volume_format
 
     def _source(self, name, record):
+        if self.pools.ceph_pool is not None:
+            # libvirt's QEMU driver takes no <disk type='volume'> of an
+            # rbd pool: the disk names the volume's RBD image instead.
+            return pool_rbd.disk_source(self.pools, name, record.format)
         return context.DiskSource(type='volume', pool=self.pools.disks_pool,
                                   volume=name, format=record.format)
 

@@ -18,6 +18,9 @@
 * :func:`download_volume`, :func:`upload_volume` (:mod:`.streams`): volume
   data over ``virStorageVolDownload``/``virStorageVolUpload`` streams,
   holes kept.
+* :func:`stream_support` (:mod:`.probes`): whether libvirt uploads into
+  and downloads the volumes of a pool, found by trying on a probe volume
+  (libvirt 9.0's ``rbd`` pools do neither).
 
 libvirt probes the format of every file in a ``dir`` pool when it refreshes
 it (and when the daemon starts), so a raw disk whose guest wrote a qcow2
@@ -31,6 +34,9 @@ Everything is imported from here (``storagepools.PoolSettings``,
 
 from virtdrivers.libvirt.storagepools.lifecycle import ensure_pools
 from virtdrivers.libvirt.storagepools.lifecycle import temporary_pool
+from virtdrivers.libvirt.storagepools.probes import PROBE_PREFIX
+from virtdrivers.libvirt.storagepools.probes import StreamSupport
+from virtdrivers.libvirt.storagepools.probes import stream_support
 from virtdrivers.libvirt.storagepools.settings import BASE_OPTIONS
 from virtdrivers.libvirt.storagepools.settings import BASE_POOL
 from virtdrivers.libvirt.storagepools.settings import DISKS_POOL
@@ -58,15 +64,18 @@ __all__ = [
     "OPTIONS",
     "POOL_DEFAULT_SCHEMES",
     "POOL_TYPES",
+    "PROBE_PREFIX",
     "TEMP_POOL_PREFIX",
     "UPLOAD_POOL_TYPES",
     "Pool",
     "PoolSettings",
+    "StreamSupport",
     "Volume",
     "backend_name",
     "download_volume",
     "ensure_pools",
     "keeps_volume_data",
+    "stream_support",
     "temporary_pool",
     "upload_volume",
 ]

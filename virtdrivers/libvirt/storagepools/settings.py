@@ -24,8 +24,11 @@ POOL_TYPES = ('dir', 'fs', 'netfs', 'logical', 'zfs', 'rbd', 'gluster',
 # Volumes are files here: qcow2 (copy-on-write) is possible, and
 # <allocation>0</allocation> keeps copies sparse.
 FILE_POOL_TYPES = frozenset(('dir', 'fs', 'netfs', 'vstorage'))
-# libvirt's RBD backend cannot build a volume from another one
-# (createXMLFrom; Red Hat BZ 1089079): data goes in by upload.
+# libvirt's RBD backend cannot build a volume from one of another pool
+# (Red Hat BZ 1089079): its createXMLFrom clones the image of its own Ceph
+# pool that has the source volume's name (libvirt 9.0), whatever the
+# source is. Data goes in by upload, or with librbd where libvirt has no
+# upload for the type (probed at start-up: pool_rbd).
 UPLOAD_POOL_TYPES = frozenset(('rbd',))
 # What [libvirt] storage_pool_source holds for each type that needs one:
 # (how it becomes <source>, what to tell an operator who left it out).
@@ -87,13 +90,18 @@ class PoolSettings:
     :ivar use_cow: copy-on-write volumes (``[DEFAULT] use_cow_images``);
         only file pools have them.
     :ivar base_pool, disks_pool: pool names (tests choose their own).
-    :ivar copy_by_upload: put data into volumes by upload, not by
-        ``createXMLFrom``; by default for the types libvirt cannot copy
-        into (RBD).
+    :ivar copy_by_upload: never put data into volumes by
+        ``createXMLFrom``, but by upload (or, in RBD pools where libvirt
+        has no upload, with librbd); by default for the types libvirt
+        cannot copy into (RBD).
     :ivar auth_user, secret_uuid: the cephx user of an ``rbd`` pool and
         the libvirt ``ceph`` secret holding its key (``[libvirt]
         rbd_user``, ``rbd_secret_uuid``); the pool has ``<auth>`` only
         when both are set (libvirt's volume disks take it from there).
+    :ivar ceph_conf: the ``ceph.conf`` (``[libvirt] images_rbd_ceph_conf``;
+        ``''``: Ceph's default) whose keyring holds the cephx key when the
+        backend reaches an ``rbd`` pool with librbd itself and the secret
+        is private.
     :raises ConfigurationError: an unknown type, or a missing source.
     """
 
@@ -107,6 +115,7 @@ class PoolSettings:
     copy_by_upload: bool | None = None
     auth_user: str | None = None
     secret_uuid: str | None = None
+    ceph_conf: str = ''
 
     def __post_init__(self):
         if self.type not in POOL_TYPES:
@@ -141,7 +150,31 @@ class PoolSettings:
                    use_cow=conf.use_cow_images,
                    auth_user=conf.libvirt.rbd_user or None if rbd else None,
                    secret_uuid=(conf.libvirt.rbd_secret_uuid or None
-                                if rbd else None))
+                                if rbd else None),
+                   ceph_conf=(conf.libvirt.images_rbd_ceph_conf or ''
+                              if rbd else ''))
+
+    @property
+    def ceph_pool(self):
+        """The Ceph pool of an ``rbd`` disks pool (its volumes are the
+        pool's images, by name); None for other types."""
+        return _monitors(self.source)[1] if self.type == 'rbd' else None
+
+    @property
+    def ceph_hosts(self):
+        """``[(host, port or None)]`` of the monitors
+        ``storage_pool_source`` names (none: Ceph's default configuration
+        says)."""
+        return _monitors(self.source)[0] if self.type == 'rbd' else []
+
+    @property
+    def ceph_monitors(self):
+        """The monitors ``storage_pool_source`` names, as librados'
+        ``mon_host`` (``HOST[:PORT],...``); ``''`` when it names none."""
+        if self.type != 'rbd':
+            return ''
+        return ','.join(_mon_addr(host, port)
+                        for host, port in self.ceph_hosts)
 
     @property
     def file_pool(self):
@@ -195,6 +228,12 @@ class PoolSettings:
         elif self.type not in _TARGETLESS:
             pool.target_path = os.path.abspath(self.target)
         return pool
+
+
+def _mon_addr(host, port):
+    if ':' in host:
+        host = '[%s]' % host
+    return '%s:%d' % (host, port) if port else host
 
 
 def _monitors(source):
