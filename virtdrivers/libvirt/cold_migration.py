@@ -12,9 +12,9 @@ through the image backend, so every backend resizes the same way. With
 the ``pool`` backend, disks still stored as files move into the storage
 pool while the guest is stopped.
 
-A resize stays on this host; so does a cold migration whose destination
-shares this host's ``instances_path`` and image storage. Another
-destination is refused before the guest stops (see the docs).
+A cold migration to another host sends the kept copies into the
+destination's storage pool (:mod:`.cold_transfer`), unless that pool holds
+the instance's volumes already (shared image storage).
 """
 
 import json
@@ -26,6 +26,7 @@ import tempfile
 from virtdrivers import exception
 from virtdrivers import power_state
 from virtdrivers.libvirt import builder
+from virtdrivers.libvirt import cold_transfer
 from virtdrivers.libvirt import power
 from virtdrivers.libvirt import resize_stash
 from virtdrivers.libvirt import serialports
@@ -48,32 +49,54 @@ class ColdMigrationMixin:
                                    timeout=0, retry_interval=0):
         self.require('resize', instance)
         _check_no_shrink(instance, flavor)
-        remote = not self._is_this_host(dest)
-        if remote:
-            raise exception.MigrationPreCheckError(
-                reason='instance %s cannot move to host %r: cold migration '
-                'to another host needs shared instance storage, which this '
-                'host has not found there (see check_instance_shared_storage_'
-                'local)' % (instance.uuid, dest))
+        if self._is_this_host(dest):
+            return self._stop_and_keep(instance, dest, timeout, retry_interval)
+        profile = self.profile.for_image(self._image_of(instance))
+        # Reach the destination's pool before the guest stops.
+        with cold_transfer.destination(
+                profile, self.migration_settings, dest,
+                cold_transfer.pool_name(self.settings)) as pool:
+            if cold_transfer.holds_instance(pool, instance):
+                return self._stop_and_keep(instance, dest, timeout,
+                                           retry_interval, remote='shared')
+            return self._stop_and_keep(instance, dest, timeout, retry_interval,
+                                       remote='copied', send_to=pool)
+
+    def _stop_and_keep(self, instance, dest, timeout, retry_interval,
+                       remote=None, send_to=None):
+        """Stop the guest and keep its disks; with *send_to*, send them
+        there too. Any failure starts the guest again and keeps nothing."""
         with self._lock(instance):
             guest = self.host.get_guest(instance)
             was_running = guest.get_power_state() == power_state.RUNNING
             power.power_off(guest, timeout, retry_interval)
+            stash = None
             try:
                 self._move_into_pool(instance, guest)
-                resize_stash.create(self.storage, instance, dest, remote)
+                stash = resize_stash.create(self.storage, instance, dest, remote)
+                if send_to is not None:
+                    disk_info = cold_transfer.send(send_to, instance, stash)
+                else:
+                    disk_info = self.storage.backend.disk_info(instance)
             except BaseException:
+                resize_stash.remove(stash)
                 if was_running:
                     guest.launch()
                 raise
-            LOG.info('Instance %s stopped for its migration to %s', instance.uuid,
-                     dest)
-            return json.dumps(self.storage.backend.disk_info(instance))
+            LOG.info('Instance %s stopped for its migration to %s (%s)',
+                     instance.uuid, dest, remote or 'this host')
+            return json.dumps(disk_info)
 
     def confirm_migration(self, context, migration, instance, network_info):
         self.require('resize', instance)
         with self._lock(instance):
             stash = resize_stash.load(self.storage.instances_path, instance)
+            if stash is not None and stash.remote:
+                # The instance runs elsewhere now: its domain goes, and its
+                # disks unless the other host uses them.
+                guest = self._stopped_guest(instance)
+                self._cleanup(instance, guest,
+                              destroy_disks=stash.remote == 'copied')
             resize_stash.remove(stash)
         LOG.info('Migration of instance %s confirmed', instance.uuid)
 
@@ -88,7 +111,9 @@ class ColdMigrationMixin:
                     reason='instance %s has no resize or migration to revert'
                     % instance.uuid)
             guest = self._stopped_guest(instance)
-            resize_stash.restore(self.storage, instance, stash)
+            if stash.remote != 'copied':
+                # The disks here grew, or the guest wrote to them.
+                resize_stash.restore(self.storage, instance, stash)
             self._define_and_start(instance, guest, network_info, power_on)
             resize_stash.remove(stash)
         LOG.info('Migration of instance %s reverted', instance.uuid)
@@ -101,9 +126,7 @@ class ColdMigrationMixin:
         self.require('resize', instance, image_meta)
         with self._lock(instance):
             if not self.storage.backend.exists(instance, build_context.ROOT):
-                raise exception.MigrationError(
-                    reason='the disks of instance %s are not on host %s'
-                    % (instance.uuid, self.settings.host))
+                self._adopt_sent_disks(instance, disk_info)
             guest = self._stopped_guest(instance)
             if resize_instance:
                 self._grow_disks(instance, block_device_info)
@@ -111,6 +134,18 @@ class ColdMigrationMixin:
             self._define_and_start(instance, guest, network_info, power_on)
         LOG.info('Instance %s migrated (%s)', instance.uuid,
                  'resized' if resize_instance else 'same flavor')
+
+    def _adopt_sent_disks(self, instance, disk_info):
+        """Take the disks the source sent into the disks pool."""
+        sent = [d for d in json.loads(disk_info or '[]') if 'disk_name' in d]
+        adopt = getattr(self.storage.backend, 'adopt', None)
+        if not sent or adopt is None:
+            raise exception.MigrationError(
+                reason='the disks of instance %s are not on host %s'
+                % (instance.uuid, self.settings.host))
+        os.makedirs(self.storage.instance_dir(instance), exist_ok=True)
+        for disk in sent:
+            adopt(instance, disk['disk_name'], disk['type'])
 
     # -- shared storage checks ---------------------------------------------
 

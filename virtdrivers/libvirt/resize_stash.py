@@ -27,15 +27,16 @@ class Stash:
     """One instance's kept disks.
 
     :ivar dest: the host the instance went to.
-    :ivar remote: True when that is another host (the disks were copied
-        there); False for a resize on this host.
+    :ivar remote: None for a resize on this host; ``'copied'`` when the
+        disks were sent to another host; ``'shared'`` when the other host
+        uses the same disks.
     :ivar disks: ``{disk name: format of its copy}``.
     :ivar flavor: the flavor before the resize, as a dict.
     """
 
     path: str
     dest: str
-    remote: bool
+    remote: str | None
     disks: dict
     flavor: dict
 
@@ -69,7 +70,7 @@ def create(storage, instance, dest, remote):
             backend.snapshot_extract(instance, name, os.path.join(tmp, name), fmt)
             disks[name] = fmt
         flavor = instance.flavor
-        record = {'dest': dest, 'remote': bool(remote), 'disks': disks,
+        record = {'dest': dest, 'remote': remote, 'disks': disks,
                   'flavor': {k: getattr(flavor, k, None) for k in (
                       'name', 'memory_mb', 'vcpus', 'root_gb', 'ephemeral_gb',
                       'swap')}}

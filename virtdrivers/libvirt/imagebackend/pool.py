@@ -236,6 +236,23 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
             self._register(instance, disk_name, record)
         return self._source(name, record)
 
+    def adopt(self, instance, disk_name, fmt):
+        """Take volume ``<uuid>_<disk_name>``, which a cold migration
+        uploaded into the disks pool (:mod:`~virtdrivers.libvirt.
+        cold_transfer`), as the instance's disk *disk_name* of format *fmt*.
+
+        :raises NotFound: the volume is not in the pool.
+        :raises ImageBackendError: libvirt sees another format in it.
+        """
+        name = volume_name(instance, disk_name)
+        self.disks_pool.refresh()
+        desc = self._volume(name).check_format(fmt)
+        with self.transaction(instance, disk_name, 'adopt') as tx:
+            self._ensure_dir(instance, tx)
+            record = disks.DiskRecord(fmt, desc.capacity, 'file')
+            self._register(instance, disk_name, record)
+        return self._source(name, record)
+
     def source(self, instance, disk_name):
         if self.legacy.exists(instance, disk_name):
             return self.legacy.source(instance, disk_name)

@@ -163,8 +163,8 @@ class ResizeTest(MigrationTestBase):
         instance = self.spawn()
         err = self.assertRaises(exception.MigrationPreCheckError,
                                 self.driver.migrate_disk_and_power_off, None,
-                                instance, 'elsewhere', self.flavor(), None)
-        self.assertIn("'elsewhere'", str(err))
+                                instance, 'elsewhere.invalid', self.flavor(), None)
+        self.assertIn("'elsewhere.invalid'", str(err))
         self.assertEqual(power_state.RUNNING, self.state(instance))
 
     def test_disk_info_lists_the_disks(self):
