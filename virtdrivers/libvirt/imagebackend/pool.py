@@ -336,6 +336,10 @@ class Pool(pool_legacy.LegacyDisksMixin, base.ImageBackend):
         """``{base path: {instance uuid}}`` from the volumes' backing stores
         (one ``XMLDesc`` per volume; no image is opened)."""
         users = {}
+        if not self.pools.file_pool:
+            # Only file volumes have backing stores; an XMLDesc of an RBD
+            # volume makes libvirt open the image and walk its extents.
+            return users
         base_dir = os.path.normpath(self.cache.base_dir)
         for vol in self.disks_pool.volumes():
             backing = vol.describe().backing_path

@@ -211,6 +211,18 @@ class RealRbdPoolTest(RealRbdPoolBackendMixin, testtools.TestCase):
         self.backend.delete_all(self.instance)
         self.assertEqual([], self.rbd_images(self.instance))
 
+    def test_cache_manager_keeps_the_base_of_a_disk_until_it_goes(self):
+        image = self.images.raw_image()
+        self.backend.create_from_image(None, self.instance, context.ROOT,
+                                       image, 16 * MiB)
+        base = self.backend.cache.path_for(image.id)
+        removed, kept = self.backend.cache.manage(0)
+        self.assertEqual(([], [base]), (removed, kept))
+        self.backend.delete_all(self.instance)
+        removed, _kept = self.backend.cache.manage(0)
+        self.assertEqual([base], removed)
+        self.assertFalse(os.path.exists(base))
+
     def test_snapshot_extract_reads_the_volume(self):
         image = self.images.raw_image()
         self.backend.create_from_image(None, self.instance, context.ROOT,
