@@ -225,6 +225,7 @@ class ColdMigrationMixin:
         if power_on:
             guest.launch()
             guest.wait_for_state([power_state.RUNNING], timeout=60)
+            self.write_guest_config(instance, network_info)
         return guest
 
 

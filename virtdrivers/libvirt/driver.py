@@ -237,6 +237,7 @@ class LibvirtDriver(cold_migration.ColdMigrationMixin,
             if power_on:
                 guest.launch()
                 guest.wait_for_state([power_state.RUNNING], timeout=60)
+                self.write_guest_config(instance, network_info)
         LOG.info('Spawned instance %s', instance.uuid)
 
     def _remove_domain(self, instance):
@@ -322,6 +323,7 @@ class LibvirtDriver(cold_migration.ColdMigrationMixin,
         with self._lock(instance):
             guest = self.host.get_guest(instance)
             if reboot_type == 'SOFT' and self._soft_reboot(guest):
+                self.write_guest_config(instance, network_info)
                 return
             self._hard_reboot(instance, guest, network_info)
 
@@ -354,6 +356,7 @@ class LibvirtDriver(cold_migration.ColdMigrationMixin,
         guest = self.host.write_instance_config(domain)
         guest.launch()
         guest.wait_for_state([power_state.RUNNING], timeout=60)
+        self.write_guest_config(instance, network_info)
         return guest
 
     def power_off(self, instance, timeout=0, retry_interval=0):
@@ -404,6 +407,7 @@ class LibvirtDriver(cold_migration.ColdMigrationMixin,
             guest.wait_for_state([power_state.RUNNING, power_state.PAUSED], 60)
             if guest.get_power_state() == power_state.PAUSED:
                 guest.resume()
+            self.write_guest_config(instance, network_info)
 
     def rescue(self, context, instance, network_info, image_meta,
                rescue_password, block_device_info, share_info):

@@ -78,5 +78,6 @@ class RebuildMixin:
             txn.on_undo('domain', self._remove_domain, instance)
             guest.launch()
             guest.wait_for_state([power_state.RUNNING], timeout=60)
+        self.write_guest_config(instance, network_info)
         LOG.info('Evacuated instance %s onto its shared disks', instance.uuid)
         return None
