@@ -355,18 +355,41 @@ class TestPoolLifecycle(PoolDriverMixin, test_driver_lifecycle.LifecycleTestMixi
         self.wait_boot(instance)
 
 
+# Where the tests mark a disk: past the guest's own file system.
+MARK_AT = GiB - MiB
+
+
 class TestLegacyInstanceMoves(PoolDriverMixin, base.DriverTestCase):
-    def test_hard_reboot_moves_file_disks_into_the_pool(self):
+    def marked_file_instance(self):
+        """A stopped instance of the flat backend, its disk file marked.
+
+        :returns: ``(flat driver, instance, disk path, marker)``.
+        """
         flat = self.make_driver('flat')
         instance = self.new_instance()
         flat.spawn(self.ctx, instance, self.image, [], None, {},
                    power_on=False)
         disk = os.path.join(self.instances_path, instance.uuid, 'disk')
         marker = b'realhv-pool-marker-' + instance.uuid.encode()
-        offset = GiB - MiB    # past the guest's own file system
         with open(disk, 'r+b') as f:
-            f.seek(offset)
+            f.seek(MARK_AT)
             f.write(marker)
+        return flat, instance, disk, marker
+
+    def assertPooledRoot(self, pooled, instance, marker, size):
+        """The root disk is a volume of *size* bytes holding *marker*."""
+        extracted = os.path.join(self.workdir, 'moved.raw')
+        pooled.power_off(instance)
+        pooled.storage.backend.snapshot_extract(instance, context.ROOT,
+                                                extracted, 'raw')
+        self.assertEqual(size, os.path.getsize(extracted))
+        with open(extracted, 'rb') as f:
+            f.seek(MARK_AT)
+            self.assertEqual(marker, f.read(len(marker)))
+        os.unlink(extracted)
+
+    def test_hard_reboot_moves_file_disks_into_the_pool(self):
+        flat, instance, disk, marker = self.marked_file_instance()
 
         logger = self.useFixture(fixtures.FakeLogger())
         pooled = self.make_driver()
@@ -381,14 +404,7 @@ class TestLegacyInstanceMoves(PoolDriverMixin, base.DriverTestCase):
                          [(d.type, d.source_volume) for d in disks])
         self.assertFalse(os.path.exists(disk))
         self.assertEqual([], pooled.storage.backend.legacy_disk_names(instance))
-        extracted = os.path.join(self.workdir, 'moved.raw')
-        pooled.power_off(instance)
-        pooled.storage.backend.snapshot_extract(instance, context.ROOT,
-                                                extracted, 'raw')
-        with open(extracted, 'rb') as f:
-            f.seek(offset)
-            self.assertEqual(marker, f.read(len(marker)))
-        self.assertEqual(GiB, os.path.getsize(extracted))
+        self.assertPooledRoot(pooled, instance, marker, GiB)
         pooled.destroy(self.ctx, instance, None)
         self.assertEqual([], storagepools.Pool(
             pooled.host, pooled.settings.pools.disks_pool).volumes(
@@ -406,18 +422,8 @@ class TestLegacyInstanceMoves(PoolDriverMixin, base.DriverTestCase):
                          pooled.storage.backend.legacy_disk_names(instance))
         pooled.destroy(self.ctx, instance, None)
 
-
     def test_resize_moves_file_disks_into_the_pool_and_grows_them(self):
-        flat = self.make_driver('flat')
-        instance = self.new_instance()
-        flat.spawn(self.ctx, instance, self.image, [], None, {},
-                   power_on=False)
-        disk = os.path.join(self.instances_path, instance.uuid, 'disk')
-        marker = b'realhv-resize-marker-' + instance.uuid.encode()
-        offset = GiB - MiB    # past the guest's own file system
-        with open(disk, 'r+b') as f:
-            f.seek(offset)
-            f.write(marker)
+        flat, instance, disk, marker = self.marked_file_instance()
         pooled = self.make_driver()
         flat.power_on(self.ctx, instance, None)
         self.wait_boot(instance, driver=pooled)
@@ -442,14 +448,7 @@ class TestLegacyInstanceMoves(PoolDriverMixin, base.DriverTestCase):
                          [(d.type, d.source_volume) for d in disks])
         pooled.confirm_migration(self.ctx, migration, instance, None)
 
-        extracted = os.path.join(self.workdir, 'resized.raw')
-        pooled.power_off(instance)
-        pooled.storage.backend.snapshot_extract(instance, context.ROOT,
-                                                extracted, 'raw')
-        self.assertEqual(2 * GiB, os.path.getsize(extracted))
-        with open(extracted, 'rb') as f:
-            f.seek(offset)
-            self.assertEqual(marker, f.read(len(marker)))
+        self.assertPooledRoot(pooled, instance, marker, 2 * GiB)
         pooled.destroy(self.ctx, instance, None)
         self.assertEqual([], storagepools.Pool(
             pooled.host, pooled.settings.pools.disks_pool).volumes(
