@@ -93,8 +93,10 @@ raw in the file pools (``dir``, ``fs``, ``netfs``, ``vstorage``), raw
 elsewhere. Only ``dir`` pools are built (their directory created); the
 storage behind any other type (volume group, device, export, Ceph pool)
 must exist: start-up fails with an error naming the option otherwise.
-libvirt cannot copy a volume into an RBD pool (``createXMLFrom``), so there
-base images are uploaded.
+libvirt cannot copy a volume into an RBD pool (``createXMLFrom``): there
+base images are uploaded through libvirt where it can stream volumes, and
+written with librbd where it cannot (libvirt 9.0), which needs the keyring
+of ``images_rbd_ceph_conf``; guests get network disks naming the images.
 
 Related options: ``use_storage_pools``, ``storage_pool_target``,
 ``storage_pool_source``.
@@ -140,7 +142,9 @@ Related options: ``storage_pool_type``, ``rbd_user``, ``rbd_secret_uuid``.
     cfg.StrOpt('images_rbd_pool', default='rbd',
                help='Ceph pool for images_type=rbd.'),
     cfg.StrOpt('images_rbd_ceph_conf', default='',
-               help='ceph.conf to use; empty uses Ceph\'s default.'),
+               help='ceph.conf to use; empty uses Ceph\'s default. Its '
+                    'keyring also gives librbd rbd_user\'s key for an '
+                    '``rbd`` storage pool.'),
     cfg.StrOpt('rbd_user', help='Ceph user (cephx) for RBD disks, and of '
                                 'an ``rbd`` storage pool.'),
     cfg.StrOpt('rbd_secret_uuid',
