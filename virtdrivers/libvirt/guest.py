@@ -303,6 +303,14 @@ class Guest:
             self._domain.detachDeviceFlags(
                 _xml_text(device), self._affect(persistent, live))
 
+    def update_device(self, device, persistent=False, live=False):
+        """Change a device in place (``virDomainUpdateDeviceFlags``): the
+        one whose identity (a NIC's MAC) *device* carries; see
+        attach_device."""
+        with self._translated("update device"):
+            self._domain.updateDeviceFlags(
+                _xml_text(device), self._affect(persistent, live))
+
     # Guest agent and friends -------------------------------------------------
 
     def set_user_password(self, user, password):

@@ -98,27 +98,36 @@ def restore_descriptor(directory, qemu_format):
          os.path.join(directory, ROOT))
 
 
-def resize(directory, size):
+def resize(directory, size, operation='resize'):
     """Grow the disk in *directory* to *size* bytes, its last partition
     and file system with it: ``prl_disk_tool resize --resize_partition``
     (Nova's way).
 
+    :param operation: what the refusal names when the tool is missing.
     :raises NotSupported: ``prl_disk_tool`` is not installed (it comes with
         Virtuozzo; nothing else grows a ploop disk's file system).
     """
-    tool = shutil.which(PRL_DISK_TOOL)
-    if tool is None:
-        raise exception.NotSupported(
-            operation='resize',
-            reason='resizing a ploop disk needs %s (Virtuozzo), which is not '
-            'in PATH' % PRL_DISK_TOOL)
-    _run(tool, 'resize', '--size', '%dM' % -(-size // MiB),
+    _run(disk_tool(operation), 'resize', '--size', '%dM' % -(-size // MiB),
          '--resize_partition', '--hdd', directory)
 
 
 def can_resize():
     """Whether :func:`resize` can run here (``prl_disk_tool`` is installed)."""
     return shutil.which(PRL_DISK_TOOL) is not None
+
+
+def disk_tool(operation):
+    """The path of ``prl_disk_tool``.
+
+    :raises NotSupported: for *operation*, naming the missing tool.
+    """
+    tool = shutil.which(PRL_DISK_TOOL)
+    if tool is None:
+        raise exception.NotSupported(
+            operation=operation,
+            reason="growing a ploop disk's file system needs %s "
+            "(Virtuozzo), which is not in PATH" % PRL_DISK_TOOL)
+    return tool
 
 
 def is_disk(path):

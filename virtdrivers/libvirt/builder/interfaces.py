@@ -8,7 +8,14 @@ time the domain starts; here we only say how the guest's NIC attaches to it:
   Linux bridge ``qbr<port id[:11]>``, as os-vif names it; otherwise the
   integration bridge with an Open vSwitch ``<virtualport>``;
 * ``tap``, ``ethernet``: an ``ethernet`` interface on the VIF's tap device.
+
+Where the profile says so (``interface_ip_config``: Parallels, whose vz
+driver configures the guest's network itself, having no configuration
+channel), each interface also carries the VIF's static addresses as
+``<ip address prefix>`` and its default gateways as ``<route>``.
 """
+
+import ipaddress
 
 from lxml import etree
 
@@ -46,7 +53,67 @@ def interface(profile, vif, model):
     if model == "virtio":
         nic.driver_name = profile.virtio_net_driver
     nic.mtu = _network(vif).get("meta", {}).get("mtu")
+    if profile.interface_ip_config:
+        set_ip_config(nic, vif)
     return nic
+
+
+def set_ip_config(nic, vif):
+    """Replace *nic*'s ``<ip>`` and ``<route>`` with the VIF's: its fixed
+    addresses on subnets without DHCP, and a default route per subnet
+    gateway.
+
+    Subnets served by DHCP get none (the guest asks the DHCP server).
+    Other routes of a subnet are left out: libvirt's vz driver accepts
+    default routes only; guests find them in network_data.json.
+
+    :raises InvalidInput: for a subnet with a bad CIDR, naming it.
+    """
+    for old in nic.element.findall("ip") + nic.element.findall("route"):
+        nic.element.remove(old)
+    for subnet in _network(vif).get("subnets") or ():
+        if (subnet.get("meta") or {}).get("dhcp_server") is not None:
+            continue
+        if not subnet.get("cidr"):
+            continue
+        net = _cidr(vif, subnet["cidr"])
+        family = "ipv%d" % net.version
+        for ip in subnet.get("ips") or ():
+            if ip.get("address") and ip.get("type", "fixed") == "fixed":
+                _insert(nic, etree.Element("ip", address=ip["address"],
+                                           family=family,
+                                           prefix=str(net.prefixlen)))
+        gateway = _address(subnet.get("gateway"))
+        if gateway:
+            anywhere = "0.0.0.0" if net.version == 4 else "::"
+            _insert(nic, etree.Element("route", family=family,
+                                       address=anywhere, prefix="0",
+                                       gateway=gateway))
+
+
+def _cidr(vif, value):
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError as err:
+        raise exception.InvalidInput(
+            reason="VIF %s: subnet CIDR %r: %s" % (vif.get("id"), value, err)
+        ) from err
+
+
+def _address(ip):
+    return ip.get("address") if isinstance(ip, dict) else ip
+
+
+def _insert(nic, element):
+    # The XML layer models no <ip>/<route> yet: put them where libvirt
+    # formats them (Interface.CHILD_ORDER), after those already there.
+    order = vxml.Interface.CHILD_ORDER
+    rank = order.index(element.tag)
+    for sibling in nic.element:
+        if sibling.tag in order and order.index(sibling.tag) > rank:
+            sibling.addprevious(element)
+            return
+    nic.element.append(element)
 
 
 def _network(vif):

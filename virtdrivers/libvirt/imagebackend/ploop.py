@@ -15,6 +15,12 @@ Parallels container mounts the same directory as its root
   module); swap and formatted ephemeral disks are raw deltas formatted
   with ``mkswap``/``mkfs`` before they are described;
 * resize: ``prl_disk_tool`` (Virtuozzo), else :class:`NotSupported`;
+* auto configure disk (``instance.auto_disk_config``): a disk from an
+  image is made at the image's size, then grown with ``prl_disk_tool
+  resize --resize_partition``, so its last partition and file system fill
+  it; without the tool, :class:`NotSupported` before anything is made
+  (and the host does not declare it). Without ``auto_disk_config`` the
+  disk is grown as a file and its file system left alone;
 * snapshot: ``qemu-img convert`` of ``root.hds`` (``raw`` or
   ``parallels``); ``ploop`` output is qemu's ``parallels``.
 
@@ -59,8 +65,27 @@ class Ploop(file.FileBackend):
 
     @classmethod
     def unsupported_operations(cls, settings):
-        # Growing a ploop disk needs Virtuozzo's prl_disk_tool.
-        return frozenset() if ploop.can_resize() else frozenset({'resize'})
+        # Growing a ploop disk (and its file system) needs Virtuozzo's
+        # prl_disk_tool.
+        return frozenset() if ploop.can_resize() else frozenset(
+            {'resize', 'auto-configure-disk'})
+
+    def create_from_image(self, context, instance, disk_name, image_meta,
+                          size_bytes):
+        if not getattr(instance, 'auto_disk_config', False):
+            return super().create_from_image(context, instance, disk_name,
+                                             image_meta, size_bytes)
+        ploop.disk_tool('auto-configure-disk')
+        source = super().create_from_image(context, instance, disk_name,
+                                           image_meta, None)
+        if not size_bytes:
+            return source
+        try:
+            return self._grow(instance, disk_name, size_bytes,
+                              'auto-configure-disk')
+        except BaseException:
+            self.delete(instance, disk_name)
+            raise
 
     def _make_from_base(self, cached, tmp_path, size):
         os.mkdir(tmp_path)
@@ -141,10 +166,13 @@ class Ploop(file.FileBackend):
         super().delete_all(instance)
 
     def resize(self, instance, disk_name, size_bytes):
+        if not ploop.is_disk(self._path(instance, disk_name)):
+            return super().resize(instance, disk_name, size_bytes)
+        return self._grow(instance, disk_name, size_bytes, 'resize')
+
+    def _grow(self, instance, disk_name, size_bytes, operation):
         path = self._path(instance, disk_name)
         record = self._record(instance, disk_name)
-        if not ploop.is_disk(path):
-            return super().resize(instance, disk_name, size_bytes)
         size = base.check_bytes(size_bytes)
         if size < record.virtual_size:
             raise exception.InvalidInput(
@@ -153,7 +181,7 @@ class Ploop(file.FileBackend):
                                  record.virtual_size, size))
         if size > record.virtual_size:
             with self.transaction(instance, disk_name, 'resize'):
-                ploop.resize(path, size)
+                ploop.resize(path, size, operation)
                 record = dataclasses.replace(
                     record, virtual_size=ploop.describe(path).size)
                 self._register(instance, disk_name, record)

@@ -87,6 +87,9 @@ class Profile:
     * ``filesystem_driver``: containers get their root (and rescue) disk as
       a ``<filesystem>`` with this driver, not as a ``<disk>``.
     * ``disk_driver``: ``<disk><driver name>`` (None: the hypervisor's).
+    * ``interface_ip_config``: NICs carry the VIF's static addresses and
+      default routes (``<ip>``, ``<route>``): how vz, which has no
+      configuration channel, configures the guest's network.
     * ``memballoon_stats``: the balloon reports statistics;
       ``windows_localtime``: Windows guests get a local-time clock.
     * Host: ``host_hypervisor`` is what :mod:`.detect` must find on the host
@@ -143,6 +146,7 @@ class Profile:
     machine_types: bool = True
     filesystem_driver: str | None = None
     disk_driver: str | None = "qemu"
+    interface_ip_config: bool = False
     # Formats of instance disks the hypervisor opens (ploop is vz's own).
     disk_formats: frozenset = frozenset(("raw", "qcow2"))
     memballoon_stats: bool = True

@@ -18,6 +18,7 @@ QEMU_OPERATIONS = frozenset((
     "rescue", "snapshot", "console-output", "vnc-console", "spice-console",
     "serial-console", "set-admin-password", "quiesce", "trigger-crash-dump",
     "diagnostics", "config-drive", "swap-disk", "ephemeral-disk",
+    "inject-networking",
     "cache-images", "image-cache", "host-uptime", "host-ip", "host-cpu-stats",
     "disk-info", "block-stats", "resize", "rebuild", "evacuate",
 ))

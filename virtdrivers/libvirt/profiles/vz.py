@@ -15,6 +15,7 @@ from virtdrivers.libvirt.profiles import profile
 _VZ_OPERATIONS = frozenset((
     "reboot", "power", "suspend", "resume-state-on-host-boot", "rescue",
     "snapshot", "vnc-console", "set-admin-password", "config-drive",
+    "inject-networking",
     "cache-images", "image-cache", "host-uptime", "host-ip", "host-cpu-stats",
     "disk-info", "block-stats", "resize", "rebuild", "evacuate",
 ))
@@ -44,6 +45,8 @@ PARALLELS_VM = profile.Profile(
     machine_types=False,
     direct_kernel_boot=False,
     disk_driver=None,
+    # vz configures the guest's addresses from <interface><ip>/<route>.
+    interface_ip_config=True,
     disk_formats=frozenset(("raw", "qcow2", "ploop")),
     windows_localtime=False,
 )
@@ -60,7 +63,8 @@ PARALLELS_CT = dataclasses.replace(
     variants={constants.VM_MODE_HVM: "parallels-vm"},
     vif_models=(),
     video_models=(),
-    operations=_VZ_OPERATIONS,
+    # Nova's ploop backend grows the root file system with the disk.
+    operations=_VZ_OPERATIONS | {"auto-configure-disk"},
     init_path="/sbin/init",
     filesystem_driver="ploop",
 )

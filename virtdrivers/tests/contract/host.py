@@ -1,6 +1,8 @@
 """Contract: host resources, host actions and networking."""
 
+import copy
 import json
+import time
 
 from virtdrivers import exception
 from virtdrivers import network
@@ -78,10 +80,40 @@ class HostContract(ContractBase):
     def test_op_power_update_event(self):
         self._host_action('power-update-event')
 
-    def test_op_inject_networking(self):
-        self._host_action('inject-networking')
-
     # -- networking -------------------------------------------------------
+
+    def guest_addresses(self, instance):
+        """Hook: the IP addresses the guest of the running *instance* is
+        given now, as the guest would learn them. Setups that declare
+        inject-networking implement it."""
+        raise NotImplementedError(
+            '%s declares inject-networking: implement guest_addresses'
+            % type(self).__name__)
+
+    def wait_for_guest_address(self, instance, address):
+        """The guest's addresses once *address* is among them (the guest
+        may take a moment to read them), else what they are after
+        ``timeout`` seconds."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            found = self.guest_addresses(instance)
+            if address in found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
+
+    def test_op_inject_networking(self):
+        net_info = self.make_network_info()
+        instance = self.spawn(network_info=net_info)
+        if not self.declared('inject-networking', instance):
+            return self.assert_not_supported('inject-networking', instance)
+        old = net_info.fixed_ips()[0]['address']
+        new = renumbered(net_info, '192.0.2.77')
+        self.driver.inject_network_info(instance, new)
+        found = self.wait_for_guest_address(instance, '192.0.2.77')
+        self.assertIn('192.0.2.77', found)
+        self.assertNotIn(old, found)
+        self.assertEqual(power_state.RUNNING, self.state(instance))
+        return None
 
     def test_op_attach_interface(self):
         instance = self.spawn()
@@ -108,3 +140,10 @@ class HostContract(ContractBase):
         self.driver.unplug_vifs(instance, network.NetworkInfo())
         self.assertEqual(power_state.RUNNING, self.state(instance))
         return None
+
+
+def renumbered(network_info, address):
+    """A copy of *network_info* whose first fixed IP is *address*."""
+    found = copy.deepcopy(network_info)
+    found.fixed_ips()[0]['address'] = address
+    return found

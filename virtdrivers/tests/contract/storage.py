@@ -154,10 +154,25 @@ class StorageContract(ContractBase):
             disks = json.loads(self.driver.get_instance_disk_info(instance))
             self.assertEqual(2, len(disks), 'root and ephemeral disk expected')
 
+    def assert_file_system_grown(self, instance, size):
+        """Hook: the root file system of *instance* (spawned with
+        ``auto_disk_config``) was grown to fill its *size*-byte disk.
+        Setups that declare auto-configure-disk implement it."""
+        raise NotImplementedError(
+            '%s declares auto-configure-disk: implement '
+            'assert_file_system_grown' % type(self).__name__)
+
     def test_op_auto_configure_disk(self):
         if not self.declared("auto-configure-disk", image=self.image):
             return self.assert_not_supported('auto-configure-disk')
-        self.fail('no contract test for auto-configure-disk yet')
+        instance = self.new_instance(flavor=self.make_flavor(root_gb=1))
+        instance.auto_disk_config = True
+        self.spawn(instance)
+        self.assertState(power_state.RUNNING, instance)
+        if self.declared('disk-info', instance):
+            disks = json.loads(self.driver.get_instance_disk_info(instance))
+            self.assertIn(1024 ** 3, [d['virt_disk_size'] for d in disks])
+        self.assert_file_system_grown(instance, 1024 ** 3)
         return None
 
     def test_refused_image_format_leaves_nothing(self):

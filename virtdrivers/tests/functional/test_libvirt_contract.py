@@ -41,6 +41,19 @@ class LibvirtQemuContractTest(contract.DriverContract):
         self.addCleanup(drv.cleanup_host, self.host)
         return drv
 
+    def guest_addresses(self, instance):
+        # The test driver has no channel socket and no guest: what the
+        # guest is given is the channel's document (from the spawn
+        # record), or, on Parallels, the interfaces' <ip> elements.
+        if self.driver.profile.for_image(self.image).interface_ip_config:
+            config = self.driver.host.get_guest(instance).get_config(
+                dump_inactive=True)
+            return [ip.get('address') for nic in config.devices.interfaces
+                    for ip in nic.element.findall('ip')]
+        doc = self.driver.guest_config_document(instance)
+        return [net.get('ip_address')
+                for net in doc['network_data']['networks']]
+
 
 class LibvirtKvmContractTest(LibvirtQemuContractTest):
     virt_type = 'kvm'
@@ -151,7 +164,21 @@ class LibvirtParallelsCtContractTest(LibvirtParallelsVmContractTest):
 
     def setUp(self):
         self.useFixture(test_ploop.PloopFixture(self))
+        # Virtuozzo's prl_disk_tool, which grows the root file system with
+        # its disk (auto configure disk): a stand-in that records its
+        # arguments and grows the disk with ploop.
+        self.disk_tool = self.useFixture(test_ploop.FakePrlDiskTool())
         super().setUp()
+
+    def assert_file_system_grown(self, instance, size):
+        disk = os.path.join(self.conf.instances_path, instance.uuid, 'disk')
+        self.assertEqual([['resize', '--size', '%dM' % (size // 2 ** 20),
+                           '--resize_partition', '--hdd', disk]],
+                         self.disk_tool.calls)
+
+    def test_without_auto_disk_config_the_file_system_is_left(self):
+        self.spawn(self.new_instance(flavor=self.make_flavor(root_gb=1)))
+        self.assertEqual([], self.disk_tool.calls)
 
     def make_conf(self):
         conf = super().make_conf()
