@@ -180,3 +180,27 @@ def translated(instance_id=None, operation=None, host=None):
         raise translate(
             err, instance_id=instance_id, operation=operation, host=host
         ) from err
+
+
+_ABORTED = _codes("VIR_ERR_OPERATION_ABORTED")
+
+
+def translate_migration(err, instance_id, dest):
+    """The error of a failed live migration of *instance_id* to *dest*.
+
+    Unlike :func:`translate`, a connection error here is the source's
+    libvirtd failing to reach the destination, not this host's hypervisor
+    going away: it names *dest*.
+
+    :returns: InstanceNotFound (the guest vanished), or MigrationError
+        saying whether it was aborted and what libvirt said.
+    """
+    if not isinstance(err, libvirt.libvirtError):
+        return exception.MigrationError(reason=str(err))
+    code = err.get_error_code()
+    if code in _NO_DOMAIN:
+        return exception.InstanceNotFound(instance_id=instance_id)
+    what = "was aborted" if code in _ABORTED else "failed"
+    return exception.MigrationError(
+        reason="live migration of instance %s to %s %s: %s"
+        % (instance_id, dest, what, _message(err)))

@@ -31,6 +31,29 @@ class MachineFamily:
     missing_buses: frozenset = frozenset()
 
 
+@dataclasses.dataclass(frozen=True)
+class LiveMigration:
+    """How guests of a kind live-migrate (the hypervisor's libvirt driver).
+
+    * ``uri``: the destination's libvirt URI, ``%(dest)s`` its address and
+      ``%(scheme)s`` ``[libvirt] live_migration_scheme`` (Nova's per
+      virt_type).
+    * ``stream_uri``: where the guest's memory goes (``tcp://%(dest)s``),
+      None: the destination's libvirt says.
+    * ``block_migration``: disks not on shared storage are copied
+      (``VIR_MIGRATE_NON_SHARED_INC``) into disks the destination made.
+    * ``dest_xml``: accepts the destination's domain XML (its disk paths).
+    * ``bandwidth``: accepts a bandwidth limit; ``auto_converge``: QEMU's.
+    """
+
+    uri: str
+    stream_uri: str | None = None
+    block_migration: bool = False
+    dest_xml: bool = False
+    bandwidth: bool = False
+    auto_converge: bool = False
+
+
 def _frozen(mapping):
     return types.MappingProxyType(dict(mapping))
 
@@ -92,6 +115,8 @@ class Profile:
       configuration channel, configures the guest's network.
     * ``memballoon_stats``: the balloon reports statistics;
       ``windows_localtime``: Windows guests get a local-time clock.
+    * ``live_migration``: a :class:`LiveMigration` (None: guests of this
+      kind do not live-migrate).
     * Host: ``host_hypervisor`` is what :mod:`.detect` must find on the host
       (None: nothing to detect, TCG runs anywhere); ``dom0``: the host OS is
       Xen's privileged domain 0, listed by libvirt and counted as the host.
@@ -153,6 +178,7 @@ class Profile:
     windows_localtime: bool = True
     host_hypervisor: str | None = None
     dom0: bool = False
+    live_migration: LiveMigration | None = None
 
     def __post_init__(self):
         unknown = set(self.operations) - capabilities.OPERATION_NAMES

@@ -17,6 +17,7 @@ QEMU_OPERATIONS = frozenset((
     "reboot", "power", "pause", "suspend", "resume-state-on-host-boot",
     "rescue", "snapshot", "console-output", "vnc-console", "spice-console",
     "serial-console", "set-admin-password", "quiesce", "trigger-crash-dump",
+    "live-migrate",
     "diagnostics", "config-drive", "swap-disk", "ephemeral-disk",
     "inject-networking",
     "cache-images", "image-cache", "host-uptime", "host-ip", "host-cpu-stats",
@@ -77,6 +78,12 @@ KVM = profile.Profile(
     smbios=True,
     kernel_cmdline="root=%(root)s " + CONSOLE_ARGS,
     host_hypervisor="kvm",
+    # Nova's: the source's libvirtd connects to the destination's
+    # (peer-to-peer), QEMU sends the memory over plain TCP.
+    live_migration=profile.LiveMigration(
+        uri="qemu+%(scheme)s://%(dest)s/system", stream_uri="tcp://%(dest)s",
+        block_migration=True, dest_xml=True, bandwidth=True,
+        auto_converge=True),
 )
 
 # TCG: no host CPU to pass through, no vhost-net, no KVM timers; the kernel

@@ -49,6 +49,10 @@ XEN_PV = profile.Profile(
     bootloader=True,
     host_hypervisor="xen",
     dom0=True,
+    # libxl migrates guests on shared storage only (no NON_SHARED_* flags)
+    # and takes no bandwidth parameter.
+    live_migration=profile.LiveMigration(uri="xenmigr://%(dest)s/system",
+                                         dest_xml=True),
 )
 
 # Fully virtualised: emulated IDE, NICs and VGA that any OS drives, with the

@@ -121,10 +121,10 @@ class TestAnswers(testtools.TestCase):
             self.assertTrue(profile.operations <= capabilities.OPERATION_NAMES)
             self.assertTrue(capabilities.MANDATORY <= profile.operations)
             for name in ("pause", "rescue", "spice-console", "quiesce",
-                         "config-drive", "swap-disk"):
+                         "config-drive", "swap-disk", "live-migrate"):
                 self.assertTrue(profile.supports(name), name)
             for name in ("mks-console", "host-maintenance-mode",
-                         "live-migrate"):
+                         "live-migrate-abort"):
                 self.assertFalse(profile.supports(name), name)
 
     def test_supports_rejects_unknown_operation_names(self):
