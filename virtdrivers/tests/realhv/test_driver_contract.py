@@ -17,6 +17,7 @@ from virtdrivers import objects
 from virtdrivers import virtapi
 from virtdrivers.libvirt import driver as libvirt_driver
 from virtdrivers.testing import realhv
+from virtdrivers.testing import realhv_peer
 from virtdrivers.tests import contract
 from virtdrivers.tests.realhv import base
 from virtdrivers.tests.realhv import test_pool
@@ -53,6 +54,24 @@ class RealLibvirtContractTest(contract.DriverContract):
                     drv.settings.pools, **test_pool.unique_pools(self.prefix)))
             self.addCleanup(test_pool.forget_pools, drv.host, drv.settings.pools)
         self.addCleanup(drv.cleanup_host, self.host)
+        return drv
+
+    def make_peer_driver(self):
+        """A driver on the peer libvirtd sharing this driver's storage
+        (one instances_path, the same pools): live migration without
+        block copy."""
+        peer_hv = realhv.use_or_skip(self, realhv_peer.PeerLibvirtFixture())
+        conf = peer_hv.make_conf(self.workdir,
+                                 instances_path=self.conf.instances_path,
+                                 images_type=self.conf.libvirt.images_type)
+        drv = libvirt_driver.LibvirtDriver(virtapi.LocalVirtAPI(), conf=conf,
+                                           image_service=self.image_service)
+        if drv.settings.pools is not None:
+            drv.settings = dataclasses.replace(drv.settings,
+                                               pools=self.driver.settings.pools)
+            self.addCleanup(test_pool.forget_pools, drv.host, drv.settings.pools)
+        drv.init_host(peer_hv.hostname)
+        self.addCleanup(drv.cleanup_host, peer_hv.hostname)
         return drv
 
     def make_image(self):
