@@ -10,7 +10,9 @@
 #                  "REALHV-DISKS-CHANGED disks=[...]" when /proc/partitions changes,
 #                  "REALHV-ALIVE uptime=..." every 5 s;
 #                runs busybox acpid (power button -> "REALHV-POWERBUTTON..." then
-#                poweroff) unless the kernel command line has realhv_noacpid
+#                poweroff) unless the kernel command line has realhv_noacpid;
+#                prints "REALHV-CONFIG <line>" for each line read from the virtio-serial
+#                port org.virtdrivers.config.0 (the driver's configuration channel)
 #   disk.raw     64 MiB: MBR + FAT16 + SYSLINUX holding the two files above; boots from
 #                disk with console=ttyS0
 #   disk.qcow2   the same disk, compressed qcow2
@@ -115,6 +117,7 @@ done
 # Load order resolved by hand: modules.dep is generated at install time, not shipped.
 MODLIST="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci"
 MODLIST="$MODLIST virtio_blk virtio_balloon failover net_failover virtio_net button evdev"
+MODLIST="$MODLIST virtio_console"
 for m in $MODLIST; do
   ko=$(find "$MODS" -name "$m.ko" -print -quit)
   [ -n "$ko" ] || die "module $m.ko not in $KPKG"
@@ -141,6 +144,19 @@ grep -q realhv_noacpid /proc/cmdline || acpid -c /etc/acpi -l /dev/null
 disks() { awk 'NR>2 && $4 !~ /[0-9]$/ {printf "%s ", $4}' /proc/partitions; }
 D=$(disks)
 echo "REALHV-BOOT-OK uptime=$(cut -d' ' -f1 /proc/uptime) disks=[$D] cmdline=[$(cat /proc/cmdline)]" > /dev/console
+# The configuration channel: a port's /dev node is named by its number, udev (absent)
+# makes the /dev/virtio-ports/<name> link. A read returns EOF while the host is not
+# connected: open it again a second later.
+config_port() {
+  for p in /sys/class/virtio-ports/*; do
+    [ "$(cat "$p/name" 2>/dev/null)" = org.virtdrivers.config.0 ] && echo "/dev/${p##*/}"
+  done
+}
+(while true; do
+  P=$(config_port)
+  [ -n "$P" ] && while read -r l; do echo "REALHV-CONFIG $l" > /dev/console; done < "$P"
+  sleep 1
+done) &
 n=0
 while true; do
   sleep 1; n=$((n+1))

@@ -20,6 +20,7 @@ from virtdrivers.testing import realhv
 from virtdrivers.testing import realhv_peer
 from virtdrivers.tests import contract
 from virtdrivers.tests.realhv import base
+from virtdrivers.tests.realhv import test_config_channel
 from virtdrivers.tests.realhv import test_pool
 
 
@@ -89,6 +90,13 @@ class RealLibvirtContractTest(contract.DriverContract):
             network.VIF(**dict(vif, type=network.VIF_TYPE_ETHERNET,
                                devname='tap%s%d' % (self.prefix, index)))
             for index, vif in enumerate(vifs))
+
+    def guest_addresses(self, instance):
+        # The tiny guest prints each line of its configuration channel.
+        console = self.driver.get_console_output(self.ctx, instance)
+        docs = test_config_channel.guest_documents(
+            console.decode('utf-8', 'replace'))
+        return test_config_channel.addresses(docs[-1]) if docs else []
 
     def new_instance(self, **kwargs):
         kwargs.setdefault('uuid', base.uuid_with_prefix(self.prefix))
