@@ -307,6 +307,7 @@ class LibvirtDriver(cold_migration.ColdMigrationMixin,
             self._cleanup(instance, guest, destroy_disks)
 
     def _cleanup(self, instance, guest, destroy_disks):
+        self.config_channels.close(instance.uuid)
         if guest is not None:
             ports = serialports.ports_of(guest.get_config(dump_inactive=True))
             guest.undefine()

@@ -87,3 +87,9 @@ class ConfigChannelTest(base.DriverTestCase):
         self.wait_boot(instance, mark, 'hard reboot')
         match, doc = self.wait_config(instance, mark)
         self.assertEqual(['192.0.2.77'], addresses(doc))
+
+        # Destroying the instance closes the driver's connection to the
+        # channel: nothing of it is left open.
+        self.assertEqual(1, len(self.driver.config_channels))
+        self.driver.destroy(self.ctx, instance, None)
+        self.assertEqual(0, len(self.driver.config_channels))
