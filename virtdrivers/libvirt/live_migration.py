@@ -217,6 +217,8 @@ class LiveMigrationMixin:
         guest = self.host.get_guest(instance)
         if self.settings.builder.serial_console_enabled:
             self.serial_ports.claim(serialports.ports_of(guest.get_config()))
+        # QEMU here is a new process: its configuration channel is empty.
+        self.write_guest_config(instance, network_info)
         LOG.info('Instance %s arrived by live migration', instance.uuid)
 
     def rollback_live_migration_at_destination(self, context, instance,
@@ -267,6 +269,7 @@ class LiveMigrationMixin:
         :raises MigrationError: the guest still runs here.
         """
         self.require(OPERATION)
+        self.config_channels.close(instance.uuid)
         try:
             guest = self.host.get_guest(instance)
         except exception.InstanceNotFound:
