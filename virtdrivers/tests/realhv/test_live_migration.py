@@ -52,10 +52,12 @@ class LiveMigrationTest(base.DriverTestCase):
     def source_info(self):
         return self.driver.get_available_resource('realhv-host')
 
-    def migrate(self, instance, peer, block_migration=None):
-        """Nova's sequence; the migrate data and the calls made back."""
+    def prepare(self, instance, peer, block_migration=None, peer_info=None):
+        """Nova's checks on both hosts and ``pre_live_migration``; the
+        migrate data."""
         data = peer.check_can_live_migrate_destination(
             self.ctx, instance, self.source_info(),
+            peer_info if peer_info is not None else
             peer.get_available_resource(self.peer_hv.hostname),
             block_migration=block_migration)
         try:
@@ -63,8 +65,12 @@ class LiveMigrationTest(base.DriverTestCase):
                 self.ctx, instance, data)
         finally:
             peer.cleanup_live_migration_destination_check(self.ctx, data)
-        data = peer.pre_live_migration(self.ctx, instance, None, None, None,
+        return peer.pre_live_migration(self.ctx, instance, None, None, None,
                                        data)
+
+    def migrate(self, instance, peer, block_migration=None):
+        """Nova's sequence; the migrate data and the calls made back."""
+        data = self.prepare(instance, peer, block_migration)
         calls = []
         self.timed('live_migration', self.driver.live_migration, self.ctx,
                    instance, self.peer_hv.hostname,
@@ -178,15 +184,7 @@ class LiveMigrationTest(base.DriverTestCase):
                                             live_migration_completion_timeout=1)
         peer = self.make_peer(instances_path=self.instances_path)
         instance = self.spawn(self.new_instance())
-        data = peer.check_can_live_migrate_destination(
-            self.ctx, instance, self.source_info(), {}, block_migration=None)
-        try:
-            data = self.driver.check_can_live_migrate_source(
-                self.ctx, instance, data)
-        finally:
-            peer.cleanup_live_migration_destination_check(self.ctx, data)
-        data = peer.pre_live_migration(self.ctx, instance, None, None, None,
-                                       data)
+        data = self.prepare(instance, peer, peer_info={})
         err = self._migration_fails(instance, self.peer_hv.hostname, data)
         self.assertIn('aborted', str(err))
         peer.rollback_live_migration_at_destination(
