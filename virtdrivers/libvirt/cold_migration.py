@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import socket
-import tempfile
 
 from virtdrivers import exception
 from virtdrivers import power_state
@@ -30,13 +29,13 @@ from virtdrivers.libvirt import cold_transfer
 from virtdrivers.libvirt import power
 from virtdrivers.libvirt import resize_stash
 from virtdrivers.libvirt import serialports
+from virtdrivers.libvirt import shared_storage
 from virtdrivers.libvirt import storage as vstorage
 from virtdrivers.libvirt.builder import context as build_context
 
 LOG = logging.getLogger(__name__)
 GIB = 1024 ** 3
 MIB = 1024 ** 2
-SHARED_CHECK_PREFIX = '.shared-storage-check-'
 
 
 class ColdMigrationMixin:
@@ -151,26 +150,16 @@ class ColdMigrationMixin:
 
     def check_instance_shared_storage_local(self, context, instance):
         self.require('resize', instance)
-        fd, path = tempfile.mkstemp(prefix=SHARED_CHECK_PREFIX,
-                                    dir=self.settings.instances_path)
-        os.close(fd)
-        return {'filename': os.path.basename(path)}
+        return {'filename': shared_storage.create(self.settings.instances_path)}
 
     def check_instance_shared_storage_remote(self, context, data):
         self.require('resize')
-        return os.path.exists(self._shared_check_path(data))
+        return shared_storage.visible(self.settings.instances_path,
+                                      (data or {}).get('filename'))
 
     def check_instance_shared_storage_cleanup(self, context, data):
-        path = self._shared_check_path(data)
-        if os.path.exists(path):
-            os.unlink(path)
-
-    def _shared_check_path(self, data):
-        name = (data or {}).get('filename') or ''
-        if not name.startswith(SHARED_CHECK_PREFIX) or os.sep in name:
-            raise exception.InvalidInput(
-                reason='not a shared storage check file: %r' % (name,))
-        return os.path.join(self.settings.instances_path, name)
+        shared_storage.remove(self.settings.instances_path,
+                              (data or {}).get('filename'))
 
     # -- helpers ----------------------------------------------------------
 

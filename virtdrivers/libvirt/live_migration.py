@@ -21,7 +21,6 @@ source looks for it in its own.
 
 import logging
 import os
-import tempfile
 
 from virtdrivers import exception
 from virtdrivers import objects
@@ -33,12 +32,12 @@ from virtdrivers.libvirt import migration_settings as msettings
 from virtdrivers.libvirt import migration_xml
 from virtdrivers.libvirt import power
 from virtdrivers.libvirt import serialports
+from virtdrivers.libvirt import shared_storage
 from virtdrivers.libvirt.builder import context as build_context
 
 LOG = logging.getLogger(__name__)
 
 OPERATION = 'live-migrate'
-MARKER_PREFIX = '.live-migration-check-'
 # What the checks put in migrate data, and what the other host reads.
 DATA_KEYS = (
     'filename', 'dst_host', 'dst_hypervisor_type', 'target_connect_addr',
@@ -80,11 +79,7 @@ class LiveMigrationMixin:
         if migration_checks._field(src_compute_info, 'hypervisor_type'):
             migration_checks.check_same_hypervisor(src_compute_info,
                                                    self._compute_info())
-        os.makedirs(self.settings.instances_path, exist_ok=True)
-        fd, path = tempfile.mkstemp(prefix=MARKER_PREFIX,
-                                    dir=self.settings.instances_path)
-        os.close(fd)
-        return {'filename': os.path.basename(path),
+        return {'filename': shared_storage.create(self.settings.instances_path),
                 'dst_host': self.settings.host,
                 'dst_hypervisor_type': self.profile.virt_type,
                 'target_connect_addr': self.migration_settings.inbound_addr,
@@ -95,11 +90,8 @@ class LiveMigrationMixin:
                                                  dest_check_data):
         self.require(OPERATION)
         name = as_dict(dest_check_data).get('filename')
-        if name and name.startswith(MARKER_PREFIX) and '/' not in name:
-            try:
-                os.unlink(os.path.join(self.settings.instances_path, name))
-            except FileNotFoundError:
-                pass
+        if name:
+            shared_storage.remove(self.settings.instances_path, name)
 
     def check_can_live_migrate_source(self, context, instance,
                                       dest_check_data, block_device_info=None):
@@ -129,9 +121,8 @@ class LiveMigrationMixin:
         return data
 
     def _sees_marker(self, name):
-        if not name or '/' in name or not name.startswith(MARKER_PREFIX):
-            return False
-        return os.path.exists(os.path.join(self.settings.instances_path, name))
+        return bool(name) and shared_storage.visible(
+            self.settings.instances_path, name)
 
     def _block_migration(self, instance, asked, shared):
         """Nova's rule: shared storage migrates live, anything else copies

@@ -14,6 +14,7 @@ from virtdrivers import power_state
 from virtdrivers import virtapi
 from virtdrivers.image import local
 from virtdrivers.libvirt import driver as libvirt_driver
+from virtdrivers.libvirt import shared_storage
 from virtdrivers.testing import libvirt_test
 
 
@@ -105,7 +106,7 @@ class LiveMigrationChecksTest(testtools.TestCase):
                                 False)
         self.assertIn('needs a block migration', str(err))
         self.assertEqual([], [n for n in os.listdir(shared.settings.instances_path)
-                              if n.startswith('.live-migration-check-')])
+                              if n.startswith(shared_storage.PREFIX)])
 
     def test_block_migration_of_a_config_drive_is_refused(self):
         source = self.make_driver('src')
